@@ -1,0 +1,62 @@
+// Command opentact-emulator serves the OpenTact SIP user API from memory on
+// a loopback address, so configurations can be tried without an account.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	token := flag.String("token", emulator.DefaultToken, "the X-Auth-Token the emulator accepts")
+	latency := flag.Duration("latency", 0, "delay added to every API answer")
+	addrFile := flag.String("addr-file", "", "write the base URL to this file once listening")
+	flag.Parse()
+
+	if err := run(*listen, *token, *latency, *addrFile); err != nil {
+		fmt.Fprintln(os.Stderr, "opentact-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+func run(listen, token string, latency time.Duration, addrFile string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-listen %s: the emulator only listens on loopback addresses", listen)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if addrFile != "" {
+		if err := os.WriteFile(addrFile, []byte(base+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("OpenTact API emulator on %s (token %q)\n", base, token)
+	for _, c := range emulator.SeedConnections {
+		fmt.Printf("  SIP connection %s  %s\n", c.UUID, c.Name)
+	}
+	srv := &http.Server{Handler: emulator.New(emulator.Options{Token: token, Latency: latency}), ReadHeaderTimeout: 10 * time.Second}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() { <-stop; _ = srv.Close() }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

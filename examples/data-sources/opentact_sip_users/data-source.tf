@@ -1,0 +1,8 @@
+data "opentact_sip_users" "berlin_desks" {
+  sip_connection_uuid = "6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10"
+  login_prefix        = "desk"
+}
+
+output "berlin_desk_logins" {
+  value = data.opentact_sip_users.berlin_desks.users[*].login
+}

@@ -1,0 +1,5 @@
+# By the user's uuid:
+terraform import opentact_sip_user.alice 3f0c9a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b
+
+# By SIP connection and login:
+terraform import opentact_sip_user.alice 6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10/alice.desk

@@ -1,0 +1,299 @@
+// Package emulator is an in-memory OpenTact SIP user API, written from the
+// API document (not from the client), for tests and for trying
+// configurations offline. It validates as the API does and can be told to
+// misbehave: faults, latency, out-of-band changes.
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultToken is the token the emulator accepts unless told otherwise.
+const DefaultToken = "emulator-token"
+
+// Options configure a Server.
+type Options struct {
+	Token   string        // the one X-Auth-Token accepted; DefaultToken if empty
+	Latency time.Duration // added to every API answer
+}
+
+// Server is the emulator. Its zero value is not usable: call New.
+type Server struct {
+	token string
+
+	mu          sync.Mutex
+	connections map[string]Connection
+	users       map[string]User
+	latency     time.Duration
+	log         []Request
+	faults      []*Fault
+	random      *randomFaults
+	now         func() time.Time
+}
+
+// New returns an emulator with the seed connections and no users.
+func New(opts Options) *Server {
+	s := &Server{
+		token:       opts.Token,
+		connections: map[string]Connection{},
+		users:       map[string]User{},
+		latency:     opts.Latency,
+		now:         time.Now,
+	}
+	if s.token == "" {
+		s.token = DefaultToken
+	}
+	for _, c := range SeedConnections {
+		s.connections[c.UUID] = c
+	}
+	return s
+}
+
+// Token is the token the emulator accepts.
+func (s *Server) Token() string { return s.token }
+
+const apiPrefix = "/rest/sip/connection/"
+
+// ServeHTTP answers the API under /rest/sip/connection/ and the emulator's
+// own control API under /_emulator/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	s.record(r, body)
+	if d := s.currentLatency(); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	fault := s.takeFault(r)
+	if fault != nil && !fault.AfterWork {
+		fault.apply(w, r)
+		return
+	}
+	if fault != nil {
+		// Do the work, throw the answer away, then misbehave.
+		s.serveAPI(discard{header: http.Header{}}, r, body)
+		fault.apply(w, r)
+		return
+	}
+	s.serveAPI(w, r, body)
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
+	if r.Header.Get("X-Auth-Token") != s.token {
+		writeError(w, http.StatusUnauthorized, http.StatusUnauthorized, "invalid or missing X-Auth-Token")
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
+	if !ok {
+		writeError(w, http.StatusNotFound, http.StatusNotFound, "no such endpoint")
+		return
+	}
+	parts := strings.Split(rest, "/")
+	switch {
+	case len(parts) == 1 && parts[0] == "user" && r.Method == http.MethodPost:
+		s.create(w, "", body)
+	case len(parts) == 2 && parts[0] == "user":
+		switch r.Method {
+		case http.MethodGet:
+			s.get(w, parts[1])
+		case http.MethodPatch:
+			s.modify(w, parts[1], body)
+		case http.MethodDelete:
+			s.remove(w, parts[1])
+		default:
+			writeError(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "method not allowed")
+		}
+	case len(parts) == 2 && strings.EqualFold(parts[1], "users"):
+		switch r.Method {
+		case http.MethodGet:
+			s.list(w, parts[0])
+		case http.MethodPost:
+			// The create heading's form: the connection is in the path.
+			s.create(w, parts[0], body)
+		default:
+			writeError(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "method not allowed")
+		}
+	default:
+		writeError(w, http.StatusNotFound, http.StatusNotFound, "no such endpoint")
+	}
+}
+
+func (s *Server) list(w http.ResponseWriter, connection string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.connections[connection]; !ok {
+		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP connection %s not found", connection))
+		return
+	}
+	out := []map[string]any{}
+	for _, u := range s.usersOf(connection) {
+		out = append(out, s.render(u))
+	}
+	writePayload(w, out)
+}
+
+func (s *Server) get(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP user %s not found", id))
+		return
+	}
+	writePayload(w, s.render(u))
+}
+
+func (s *Server) create(w http.ResponseWriter, pathConnection string, body []byte) {
+	fields, err := decodeFields(body)
+	if err != nil {
+		writeValidation(w, err.Error())
+		return
+	}
+	if pathConnection != "" {
+		if c := fields["sip_connection_uuid"]; c != nil && *c != pathConnection {
+			writeValidation(w, "sip_connection_uuid in the body differs from the SIP connection in the path")
+			return
+		}
+		fields["sip_connection_uuid"] = &pathConnection
+	}
+	for _, required := range []string{"sip_connection_uuid", "login", "password"} {
+		if fields[required] == nil {
+			writeValidation(w, required+" is required")
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	connection := *fields["sip_connection_uuid"]
+	if _, ok := s.connections[connection]; !ok {
+		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP connection %s not found", connection))
+		return
+	}
+	login := *fields["login"]
+	if s.loginTaken(connection, login, "") {
+		writeError(w, http.StatusConflict, http.StatusConflict, fmt.Sprintf("login %s already exists on SIP connection %s", login, connection))
+		return
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	u := User{UUID: newUUID(), Connection: connection, Login: login, Password: *fields["password"], Fields: map[string]string{}, CreatedOn: now, ModifiedOn: now}
+	for _, f := range optionalFields {
+		if v := fields[f]; v != nil {
+			u.Fields[f] = *v
+		}
+	}
+	s.users[u.UUID] = u
+	writePayload(w, s.render(u))
+}
+
+func (s *Server) modify(w http.ResponseWriter, id string, body []byte) {
+	fields, err := decodeFields(body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP user %s not found", id))
+		return
+	}
+	if err != nil {
+		writeValidation(w, err.Error())
+		return
+	}
+	u = u.clone()
+	if code, status, msg := s.patch(&u, fields); msg != "" {
+		writeError(w, code, status, msg)
+		return
+	}
+	u.ModifiedOn = s.now().UTC().Truncate(time.Second)
+	s.users[id] = u
+	writePayload(w, s.render(u))
+}
+
+// patch applies fields to u; it returns an HTTP code, an envelope status and
+// a message when the change is refused.
+func (s *Server) patch(u *User, fields map[string]*string) (int, int, string) {
+	for _, required := range []string{"sip_connection_uuid", "login", "password"} {
+		if v, present := fields[required]; present && v == nil {
+			return http.StatusBadRequest, 0, required + " cannot be cleared"
+		}
+	}
+	if v := fields["sip_connection_uuid"]; v != nil {
+		if _, ok := s.connections[*v]; !ok {
+			return http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP connection %s not found", *v)
+		}
+		u.Connection = *v
+	}
+	if v := fields["login"]; v != nil {
+		u.Login = *v
+	}
+	if s.loginTaken(u.Connection, u.Login, u.UUID) {
+		return http.StatusConflict, http.StatusConflict, fmt.Sprintf("login %s already exists on SIP connection %s", u.Login, u.Connection)
+	}
+	if v := fields["password"]; v != nil {
+		u.Password = *v
+	}
+	for _, f := range optionalFields {
+		v, present := fields[f]
+		switch {
+		case !present:
+		case v == nil:
+			delete(u.Fields, f)
+		default:
+			u.Fields[f] = *v
+		}
+	}
+	return 0, 0, ""
+}
+
+func (s *Server) remove(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP user %s not found", id))
+		return
+	}
+	delete(s.users, id)
+	writePayload(w, s.render(u))
+}
+
+func writePayload(w http.ResponseWriter, payload any) {
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "payload": payload})
+}
+
+// writeValidation answers as the API documents its validation failures:
+// an error envelope with status 0.
+func writeValidation(w http.ResponseWriter, msg string) {
+	writeError(w, http.StatusBadRequest, 0, msg)
+}
+
+func writeError(w http.ResponseWriter, code, status int, msg string) {
+	writeJSON(w, code, map[string]any{"success": false, "message": msg, "status": status})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// discard is where the answer of work done before a fault goes.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
+
+var errUnknownUser = errors.New("no such SIP user")

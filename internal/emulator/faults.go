@@ -1,0 +1,120 @@
+package emulator
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"strings"
+)
+
+// Fault is a misbehaviour for the next matching API requests.
+type Fault struct {
+	Method     string `json:"method,omitempty"`      // "" matches any method
+	PathPrefix string `json:"path_prefix,omitempty"` // "" matches any path
+	Times      int    `json:"times,omitempty"`       // how many requests it hits; 0 means 1
+	// AfterWork does the request's work first, then answers with the fault:
+	// the client cannot tell that its write happened.
+	AfterWork bool `json:"after_work,omitempty"`
+
+	Status     int    `json:"status,omitempty"`      // answer with this status and an error envelope
+	RetryAfter string `json:"retry_after,omitempty"` // with a Retry-After header
+	HTML       bool   `json:"html,omitempty"`        // the answer is an HTML page (a proxy's)
+	Body       string `json:"body,omitempty"`        // the answer's raw body, instead of an envelope
+	Drop       bool   `json:"drop,omitempty"`        // close the connection without answering
+	RedirectTo string `json:"redirect_to,omitempty"` // answer 307 to this base URL + the request path
+}
+
+func (f *Fault) matches(r *http.Request) bool {
+	return (f.Method == "" || strings.EqualFold(f.Method, r.Method)) && strings.HasPrefix(r.URL.Path, f.PathPrefix)
+}
+
+func (f *Fault) apply(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case f.Drop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	case f.RedirectTo != "":
+		http.Redirect(w, r, strings.TrimRight(f.RedirectTo, "/")+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+		return
+	}
+	status := f.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	switch {
+	case f.HTML:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte("<html><head><title>" + http.StatusText(status) + "</title></head><body><h1>" + http.StatusText(status) + "</h1><hr>nginx</body></html>\n"))
+	case f.Body != "":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(f.Body))
+	default:
+		writeError(w, status, status, "injected fault: "+http.StatusText(status))
+	}
+}
+
+// randomFaults answers a share of API requests with an error, before any
+// work is done, as a rate-limited service under load does.
+type randomFaults struct {
+	rate       float64
+	statuses   []int
+	retryAfter string
+	rng        *rand.Rand
+}
+
+// InjectFault queues a fault; queued faults are used in order.
+func (s *Server) InjectFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	s.faults = append(s.faults, &f)
+}
+
+// SetRandomFaults answers the given share (0..1) of API requests with one
+// of statuses, chosen by a generator seeded with seed; rate 0 turns it off.
+func (s *Server) SetRandomFaults(rate float64, statuses []int, retryAfter string, seed uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rate <= 0 || len(statuses) == 0 {
+		s.random = nil
+		return
+	}
+	s.random = &randomFaults{rate: rate, statuses: statuses, retryAfter: retryAfter, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))} //nolint:gosec // test traffic shaping
+}
+
+// PendingFaults is how many queued faults have not fired yet.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
+}
+
+func (s *Server) takeFault(r *http.Request) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.matches(r) {
+			f.Times--
+			if f.Times <= 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+			return f
+		}
+	}
+	if s.random != nil && s.random.rng.Float64() < s.random.rate {
+		status := s.random.statuses[s.random.rng.IntN(len(s.random.statuses))]
+		return &Fault{Status: status, RetryAfter: s.random.retryAfter}
+	}
+	return nil
+}

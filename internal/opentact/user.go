@@ -1,0 +1,126 @@
+package opentact
+
+import (
+	"encoding/json"
+	"sort"
+)
+
+// User is a SIP user as the API returns it, less its secrets: ha1, ha1b and
+// the created_by/modified_by objects (which carry other people's password and
+// token) have no field here, so the decoder drops them and they never travel
+// further than the response buffer.
+type User struct {
+	UUID          string        `json:"uuid"`
+	Login         string        `json:"login"`
+	FirstName     *string       `json:"first_name"`
+	LastName      *string       `json:"last_name"`
+	Email         *string       `json:"email"`
+	PhoneNumber   *string       `json:"phone_number"`
+	Avatar        *string       `json:"avatar"`
+	DOB           *string       `json:"dob"`
+	Gender        *string       `json:"gender"`
+	RemoteIP      *string       `json:"remote_ip"`
+	CreatedOn     string        `json:"created_on"`
+	ModifiedOn    string        `json:"modified_on"`
+	SIPConnection SIPConnection `json:"sip_connection"`
+	Account       Account       `json:"account"`
+}
+
+// SIPConnection is the part of the user's connection worth referencing.
+type SIPConnection struct {
+	UUID      string `json:"uuid"`
+	Name      string `json:"name"`
+	Subdomain string `json:"subdomain"`
+}
+
+// Account is the part of the owning account worth referencing.
+type Account struct {
+	UUID string `json:"uuid"`
+	Name string `json:"name"`
+}
+
+// CreateUserRequest is the body of a create call.
+type CreateUserRequest struct {
+	SIPConnectionUUID string  `json:"sip_connection_uuid"`
+	Login             string  `json:"login"`
+	Password          string  `json:"password"`
+	FirstName         *string `json:"first_name,omitempty"`
+	LastName          *string `json:"last_name,omitempty"`
+	Email             *string `json:"email,omitempty"`
+	PhoneNumber       *string `json:"phone_number,omitempty"`
+	Avatar            *string `json:"avatar,omitempty"`
+	DOB               *string `json:"dob,omitempty"`
+	Gender            *string `json:"gender,omitempty"`
+	RemoteIP          *string `json:"remote_ip,omitempty"`
+}
+
+// Field names a user field that a modify call can carry.
+type Field string
+
+// The fields of a modify call, spelled as the API spells them.
+const (
+	FieldSIPConnectionUUID Field = "sip_connection_uuid"
+	FieldLogin             Field = "login"
+	FieldPassword          Field = "password"
+	FieldFirstName         Field = "first_name"
+	FieldLastName          Field = "last_name"
+	FieldEmail             Field = "email"
+	FieldPhoneNumber       Field = "phone_number"
+	FieldAvatar            Field = "avatar"
+	FieldDOB               Field = "dob"
+	FieldGender            Field = "gender"
+	FieldRemoteIP          Field = "remote_ip"
+)
+
+// UserPatch is the body of a modify call: only the fields it names are sent;
+// a cleared field is sent as JSON null, which the API takes as "remove".
+type UserPatch struct {
+	fields map[Field]*string
+}
+
+// Set sends field with value.
+func (p *UserPatch) Set(f Field, value string) {
+	p.put(f, &value)
+}
+
+// Clear sends field as null.
+func (p *UserPatch) Clear(f Field) {
+	p.put(f, nil)
+}
+
+func (p *UserPatch) put(f Field, v *string) {
+	if p.fields == nil {
+		p.fields = map[Field]*string{}
+	}
+	p.fields[f] = v
+}
+
+// Empty reports whether the patch changes nothing.
+func (p UserPatch) Empty() bool { return len(p.fields) == 0 }
+
+// Fields lists the fields the patch carries, sorted, for logs and tests.
+func (p UserPatch) Fields() []Field {
+	out := make([]Field, 0, len(p.fields))
+	for f := range p.fields {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// SIPConnectionUUID is the connection the patch moves the user to, if any.
+func (p UserPatch) SIPConnectionUUID() (string, bool) {
+	v, ok := p.fields[FieldSIPConnectionUUID]
+	if !ok || v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
+// MarshalJSON writes exactly the named fields.
+func (p UserPatch) MarshalJSON() ([]byte, error) {
+	if p.fields == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(p.fields)
+}

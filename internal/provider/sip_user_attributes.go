@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+// The attributes of a SIP user that the resource and both data sources
+// share, their validation as docs/opentact-api.md states it, and the mapping
+// from the API's answer. Secrets (ha1, ha1b, created_by, modified_by) have
+// no place here.
+
+var (
+	uuidRegexp  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	phoneRegexp = regexp.MustCompile(`^\+?[0-9]{2,16}$`)
+	emailRegexp = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	urlRegexp   = regexp.MustCompile(`^https?://[^/\s]+\S*$`)
+)
+
+// genders is the API's enum, exact spelling and case.
+var genders = []string{
+	"Agender", "Androgyne", "Androgynous", "Bigender", "Cis", "Cisgender", "Cis Female", "Cis Male",
+	"Cis Man", "Cis Woman", "Cisgender Female", "Cisgender Male", "Cisgender Man", "Cisgender Woman",
+	"Female to Male", "FTM", "Gender Fluid", "Gender Nonconforming", "Gender Questioning",
+	"Gender Variant", "Genderqueer", "Intersex", "Male to Female", "MTF", "Neither", "Neutrois",
+	"Non-binary", "Other", "Pangender", "Trans", "Trans Female", "Trans Male", "Trans Man",
+	"Trans Person", "Trans Woman", "Transfeminine", "Transgender", "Transgender Female",
+	"Transgender Male", "Transgender Man", "Transgender Person", "Transgender Woman",
+	"Transmasculine", "Transsexual", "Transsexual Female", "Transsexual Male", "Transsexual Man",
+	"Transsexual Person", "Transsexual Woman", "Two-Spirit",
+}
+
+// optionalField is one optional, clearable attribute of a SIP user.
+type optionalField struct {
+	name        string
+	api         opentact.Field
+	description string
+	validators  []validator.String
+	rfc3339     bool
+}
+
+var optionalFields = []optionalField{
+	{name: "first_name", api: opentact.FieldFirstName, description: "First name, 1 to 24 characters.",
+		validators: []validator.String{stringvalidator.LengthBetween(1, 24)}},
+	{name: "last_name", api: opentact.FieldLastName, description: "Last name, 1 to 24 characters.",
+		validators: []validator.String{stringvalidator.LengthBetween(1, 24)}},
+	{name: "email", api: opentact.FieldEmail, description: "E-mail address, 6 to 80 characters.",
+		validators: []validator.String{stringvalidator.LengthBetween(6, 80), stringvalidator.RegexMatches(emailRegexp, "must be an e-mail address such as alice@example.com")}},
+	{name: "phone_number", api: opentact.FieldPhoneNumber, description: "Phone number: 3 to 16 characters, digits with an optional leading `+` (sent to the API as a string).",
+		validators: []validator.String{stringvalidator.LengthBetween(3, 16), stringvalidator.RegexMatches(phoneRegexp, "must be digits with an optional leading +, such as +4930123456")}},
+	{name: "avatar", api: opentact.FieldAvatar, description: "URL of the user's picture, 10 to 255 characters.",
+		validators: []validator.String{stringvalidator.LengthBetween(10, 255), stringvalidator.RegexMatches(urlRegexp, "must be an http:// or https:// URL")}},
+	{name: "dob", api: opentact.FieldDOB, rfc3339: true, description: "Date of birth as an RFC 3339 date-time, such as `1990-04-01T00:00:00Z`. A value the API returns in another offset but at the same instant is not a change."},
+	{name: "gender", api: opentact.FieldGender, description: "One of the API's 50 values, exact spelling and case: `" + strings.Join(genders, "`, `") + "`.",
+		validators: []validator.String{stringvalidator.OneOf(genders...)}},
+	{name: "remote_ip", api: opentact.FieldRemoteIP, description: "Remote SIP service IP: a dotted IPv4 address.",
+		validators: []validator.String{ipv4Validator{}}},
+}
+
+// sipUserFields is the part of every SIP user model that mirrors the API.
+type sipUserFields struct {
+	SIPConnectionUUID types.String      `tfsdk:"sip_connection_uuid"`
+	Login             types.String      `tfsdk:"login"`
+	FirstName         types.String      `tfsdk:"first_name"`
+	LastName          types.String      `tfsdk:"last_name"`
+	Email             types.String      `tfsdk:"email"`
+	PhoneNumber       types.String      `tfsdk:"phone_number"`
+	Avatar            types.String      `tfsdk:"avatar"`
+	DOB               timetypes.RFC3339 `tfsdk:"dob"`
+	Gender            types.String      `tfsdk:"gender"`
+	RemoteIP          types.String      `tfsdk:"remote_ip"`
+	CreatedOn         timetypes.RFC3339 `tfsdk:"created_on"`
+	ModifiedOn        timetypes.RFC3339 `tfsdk:"modified_on"`
+	SIPConnectionName types.String      `tfsdk:"sip_connection_name"`
+	AccountUUID       types.String      `tfsdk:"account_uuid"`
+}
+
+// computedFieldDescriptions documents the read-only facts of a user.
+var computedFieldDescriptions = map[string]string{
+	"created_on":          "When the user was created (RFC 3339).",
+	"modified_on":         "When the user was last changed (RFC 3339).",
+	"sip_connection_name": "The name of the user's SIP connection.",
+	"account_uuid":        "The uuid of the account that owns the user.",
+}
+
+// optionalString is the value of the optional field called name.
+func (f *sipUserFields) optionalString(name string) types.String {
+	switch name {
+	case "first_name":
+		return f.FirstName
+	case "last_name":
+		return f.LastName
+	case "email":
+		return f.Email
+	case "phone_number":
+		return f.PhoneNumber
+	case "avatar":
+		return f.Avatar
+	case "dob":
+		return f.DOB.StringValue
+	case "gender":
+		return f.Gender
+	case "remote_ip":
+		return f.RemoteIP
+	}
+	return types.StringNull()
+}
+
+// fromAPI fills the fields from an answer of the API. The dob keeps its
+// prior spelling when the API's value is the same instant, so a configured
+// "+02:00" offset does not diff against the API's UTC.
+func (f *sipUserFields) fromAPI(u *opentact.User) diag.Diagnostics {
+	var diags diag.Diagnostics
+	f.SIPConnectionUUID = types.StringValue(u.SIPConnection.UUID)
+	f.Login = types.StringValue(u.Login)
+	f.FirstName = optionalValue(u.FirstName)
+	f.LastName = optionalValue(u.LastName)
+	f.Email = optionalValue(u.Email)
+	f.PhoneNumber = optionalValue(u.PhoneNumber)
+	f.Avatar = optionalValue(u.Avatar)
+	f.Gender = optionalValue(u.Gender)
+	f.RemoteIP = optionalValue(u.RemoteIP)
+	f.DOB = rfc3339Value(u.DOB, "dob", &diags)
+	f.CreatedOn = rfc3339Value(&u.CreatedOn, "created_on", &diags)
+	f.ModifiedOn = rfc3339Value(&u.ModifiedOn, "modified_on", &diags)
+	f.SIPConnectionName = types.StringValue(u.SIPConnection.Name)
+	f.AccountUUID = types.StringValue(u.Account.UUID)
+	return diags
+}
+
+// optionalValue maps an absent or empty API string to null: every optional
+// field has a minimum length of 1, so "" can never have been configured.
+func optionalValue(s *string) types.String {
+	if s == nil || *s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(*s)
+}
+
+func rfc3339Value(s *string, name string, diags *diag.Diagnostics) timetypes.RFC3339 {
+	if s == nil || *s == "" {
+		return timetypes.NewRFC3339Null()
+	}
+	v, d := timetypes.NewRFC3339Value(*s)
+	if d.HasError() {
+		diags.AddError("Unexpected answer from the OpenTact API",
+			"The API returned "+name+" that is not an RFC 3339 date-time. Please report this to OpenTact support.")
+		return timetypes.NewRFC3339Null()
+	}
+	return v
+}

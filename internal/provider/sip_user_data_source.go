@@ -1,0 +1,85 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+var (
+	_ datasource.DataSource                     = (*sipUserDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*sipUserDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*sipUserDataSource)(nil)
+)
+
+// NewSIPUserDataSource is the constructor of opentact_sip_user.
+func NewSIPUserDataSource() datasource.DataSource {
+	return &sipUserDataSource{}
+}
+
+type sipUserDataSource struct {
+	client *opentact.Client
+}
+
+func (d *sipUserDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_sip_user"
+}
+
+func (d *sipUserDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One SIP user, found by `id`, or by `sip_connection_uuid` and `login` together. Secrets (`ha1`, `ha1b`, passwords) are never read.",
+		Attributes:          dataSourceUserAttributes(true),
+	}
+}
+
+func (d *sipUserDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("login")),
+		datasourcevalidator.RequiredTogether(path.MatchRoot("sip_connection_uuid"), path.MatchRoot("login")),
+		datasourcevalidator.Conflicting(path.MatchRoot("id"), path.MatchRoot("sip_connection_uuid")),
+	}
+}
+
+func (d *sipUserDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFrom(req.ProviderData, resp.Diagnostics.AddError)
+}
+
+func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg sipUserItemModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var u *opentact.User
+	var err error
+	if !cfg.ID.IsNull() {
+		u, err = d.client.GetUser(ctx, cfg.ID.ValueString())
+	} else {
+		u, err = d.client.FindUserByLogin(ctx, cfg.SIPConnectionUUID.ValueString(), cfg.Login.ValueString())
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot find the SIP user", lookupErrorDetail(err, cfg))
+		return
+	}
+	cfg.ID = types.StringValue(u.UUID)
+	resp.Diagnostics.Append(cfg.fromAPI(u)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+func lookupErrorDetail(err error, cfg sipUserItemModel) string {
+	if !errors.Is(err, opentact.ErrNotFound) {
+		return err.Error()
+	}
+	if !cfg.ID.IsNull() {
+		return fmt.Sprintf("%s\n\nNo SIP user has id %s.", err, cfg.ID.ValueString())
+	}
+	return fmt.Sprintf("%s\n\nNo SIP user has login %q on SIP connection %s (or the connection does not exist).", err, cfg.Login.ValueString(), cfg.SIPConnectionUUID.ValueString())
+}

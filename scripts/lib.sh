@@ -1,0 +1,54 @@
+# Shared by the scripts that drive a Terraform CLI against the emulator:
+# source it, then call the functions. Each caller sets `work` to a temp dir.
+
+# find_cli prints the Terraform CLI to use, or explains in one line how to
+# get one and fails.
+find_cli() {
+  local cli="${TF_ACC_TERRAFORM_PATH:-}"
+  if [[ -z "$cli" ]]; then cli=$(command -v terraform || true); fi
+  if [[ -z "$cli" || ! -x "$cli" ]]; then
+    echo "no terraform CLI found: install Terraform 1.11+ (https://developer.hashicorp.com/terraform/install) or name a CLI in TF_ACC_TERRAFORM_PATH" >&2
+    return 1
+  fi
+  echo "$cli"
+}
+
+# build_provider builds the provider into $work/bin.
+build_provider() {
+  mkdir -p "$work/bin"
+  go build -o "$work/bin/terraform-provider-opentact" "$repo"
+}
+
+# start_emulator starts the emulator on a free loopback port and sets
+# OPENTACT_BASE_URL, OPENTACT_TOKEN and emulator_pid. Extra flags pass through.
+start_emulator() {
+  go build -o "$work/bin/opentact-emulator" "$repo/cmd/opentact-emulator"
+  "$work/bin/opentact-emulator" -listen 127.0.0.1:0 -addr-file "$work/emulator.addr" -token demo-token "$@" >"$work/emulator.log" 2>&1 &
+  emulator_pid=$!
+  for _ in $(seq 100); do
+    [[ -s "$work/emulator.addr" ]] && break
+    kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; return 1; }
+    sleep 0.05
+  done
+  export OPENTACT_BASE_URL; OPENTACT_BASE_URL=$(cat "$work/emulator.addr")
+  export OPENTACT_TOKEN=demo-token
+}
+
+stop_emulator() {
+  if [[ -n "${emulator_pid:-}" ]]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+}
+
+# write_cli_config points Terraform (and OpenTofu) at the provider just built,
+# with no registry involved.
+write_cli_config() {
+  cat >"$work/cli.tfrc" <<TFRC
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/opentact/opentact" = "$work/bin"
+    "registry.opentofu.org/opentact/opentact" = "$work/bin"
+  }
+  direct {}
+}
+TFRC
+  export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
+}
