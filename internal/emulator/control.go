@@ -141,3 +141,15 @@ func (s *Server) DeleteUser(uuid string) error {
 	delete(s.users, uuid)
 	return nil
 }
+
+// BackdateUser moves a user's created_on and modified_on into the past, to
+// stand for a user made long before the test.
+func (s *Server) BackdateUser(uuid string, by time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.users[uuid]; ok {
+		u.CreatedOn = u.CreatedOn.Add(-by)
+		u.ModifiedOn = u.ModifiedOn.Add(-by)
+		s.users[uuid] = u
+	}
+}

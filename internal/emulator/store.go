@@ -123,6 +123,8 @@ func (s *Server) usersOf(connection string) []User {
 			out = append(out, u.clone())
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedOn.Before(out[j].CreatedOn) || (out[i].CreatedOn.Equal(out[j].CreatedOn) && out[i].UUID < out[j].UUID) })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].CreatedOn.Before(out[j].CreatedOn) || (out[i].CreatedOn.Equal(out[j].CreatedOn) && out[i].UUID < out[j].UUID)
+	})
 	return out
 }

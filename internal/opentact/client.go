@@ -183,6 +183,10 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 		"duration_ms": time.Since(started).Milliseconds(), "bytes": len(raw),
 	})
 	payload, aerr := parseAnswer(resp.StatusCode, raw)
+	if aerr != nil && cl.unsafe && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout) {
+		// A gateway gave up; the API behind it may have done the work.
+		aerr.kind = ErrUnknownOutcome
+	}
 	if aerr != nil {
 		if resp.StatusCode == http.StatusTooManyRequests || aerr.kind == ErrRateLimit {
 			aerr.message = fmt.Sprintf("%s (after %d retries; raise max_retries or lower -parallelism)", aerr.message, c.maxRetries)
@@ -247,4 +251,3 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt i
 	}
 	c.logger(req.Context(), "OpenTact API request", fields)
 }
-

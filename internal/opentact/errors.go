@@ -61,8 +61,6 @@ func kindForStatus(status int) error {
 		return ErrConflict
 	case status == 429:
 		return ErrRateLimit
-	case status == 502 || status == 504:
-		return ErrUnknownOutcome
 	case status >= 500:
 		return ErrServer
 	case status >= 400:

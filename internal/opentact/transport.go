@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
 // maxRetryAfter caps how long one Retry-After may hold a call; the
@@ -70,7 +72,10 @@ func newTransport(caPEM string) (*http.Transport, error) {
 		return nil, errors.New("unexpected default HTTP transport")
 	}
 	t := base.Clone()
-	t.Proxy = http.ProxyFromEnvironment
+	// HTTPS_PROXY and NO_PROXY, read now rather than once per process as
+	// http.ProxyFromEnvironment does.
+	proxy := httpproxy.FromEnvironment().ProxyFunc()
+	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
 	t.TLSClientConfig = tlsConfig
 	// Terraform runs up to -parallelism calls at once: keep that many
 	// connections warm instead of re-dialling.

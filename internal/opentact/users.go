@@ -9,7 +9,7 @@ import (
 )
 
 const (
-	pathUser  = "/rest/sip/connection/user"
+	pathUser = "/rest/sip/connection/user"
 )
 
 // adoptionSkew is how far the API's clock may be behind ours when a user

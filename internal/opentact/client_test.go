@@ -1,0 +1,230 @@
+package opentact_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+var berlin = emulator.SeedConnections[0].UUID
+
+// newPair starts an emulator and a client for it with fast retries.
+func newPair(t *testing.T, mutate ...func(*opentact.Config)) (*emulator.Server, *opentact.Client) {
+	t.Helper()
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	return emu, newClient(t, srv.URL, emu.Token(), mutate...)
+}
+
+func newClient(t *testing.T, baseURL, token string, mutate ...func(*opentact.Config)) *opentact.Client {
+	t.Helper()
+	cfg := opentact.Config{
+		BaseURL: baseURL, Token: token, UserAgent: "terraform-provider-opentact/test",
+		MaxRetries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	c, err := opentact.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+func ptr(s string) *string { return &s }
+
+func createAlice(t *testing.T, c *opentact.Client) *opentact.User {
+	t.Helper()
+	u, err := c.CreateUser(context.Background(), opentact.CreateUserRequest{
+		SIPConnectionUUID: berlin, Login: "alice001", Password: "s3cret-pass",
+		FirstName: ptr("Alice"), Email: ptr("alice@example.com"), PhoneNumber: ptr("+4930123456"),
+		DOB: ptr("1990-04-01T02:00:00+02:00"), Gender: ptr("Cis Woman"), RemoteIP: ptr("192.0.2.10"),
+	})
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	return u
+}
+
+func TestClientLifecycle(t *testing.T) {
+	emu, c := newPair(t)
+	ctx := context.Background()
+
+	u := createAlice(t, c)
+	if u.UUID == "" || u.Login != "alice001" || *u.FirstName != "Alice" || u.SIPConnection.UUID != berlin || u.SIPConnection.Name != "office-berlin" {
+		t.Fatalf("created user = %+v", u)
+	}
+	if *u.DOB != "1990-04-01T00:00:00Z" {
+		t.Errorf("dob = %q, want the emulator's UTC form", *u.DOB)
+	}
+	if stored, _ := emu.User(u.UUID); stored.Password != "s3cret-pass" {
+		t.Errorf("stored password = %q", stored.Password)
+	}
+
+	got, err := c.GetUser(ctx, u.UUID)
+	if err != nil || got.UUID != u.UUID || *got.Email != "alice@example.com" {
+		t.Fatalf("GetUser = %+v, %v", got, err)
+	}
+
+	list, err := c.ListUsers(ctx, berlin)
+	if err != nil || len(list) != 1 || list[0].UUID != u.UUID {
+		t.Fatalf("ListUsers = %+v, %v", list, err)
+	}
+
+	var patch opentact.UserPatch
+	patch.Set(opentact.FieldLastName, "Doe")
+	patch.Clear(opentact.FieldPhoneNumber)
+	mod, err := c.ModifyUser(ctx, u.UUID, patch)
+	if err != nil || mod.LastName == nil || *mod.LastName != "Doe" || mod.PhoneNumber != nil || *mod.FirstName != "Alice" {
+		t.Fatalf("ModifyUser = %+v, %v", mod, err)
+	}
+	last := emu.Requests()[len(emu.Requests())-1]
+	var sent map[string]any
+	if err := json.Unmarshal([]byte(last.Body), &sent); err != nil || len(sent) != 2 || sent["last_name"] != "Doe" || sent["phone_number"] != nil {
+		t.Errorf("PATCH body = %s, want exactly last_name and a null phone_number", last.Body)
+	}
+
+	if err := c.DeleteUser(ctx, u.UUID); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	if err := c.DeleteUser(ctx, u.UUID); !errors.Is(err, opentact.ErrNotFound) {
+		t.Fatalf("second DeleteUser = %v, want ErrNotFound", err)
+	}
+	if _, err := c.GetUser(ctx, u.UUID); !errors.Is(err, opentact.ErrNotFound) {
+		t.Fatalf("GetUser after delete = %v, want ErrNotFound", err)
+	}
+}
+
+func TestClientSendsDocumentedRequests(t *testing.T) {
+	emu, c := newPair(t, func(cfg *opentact.Config) { cfg.Token = "  " + emulator.DefaultToken + "\n" })
+	var seen []*http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Clone(context.Background()))
+		emu.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c = newClient(t, srv.URL+"/", " "+emulator.DefaultToken+"\n")
+	u := createAlice(t, c)
+	_, _ = c.GetUser(context.Background(), u.UUID)
+	_, _ = c.ListUsers(context.Background(), berlin)
+
+	want := []string{"POST /rest/sip/connection/user", "GET /rest/sip/connection/user/" + u.UUID, "GET /rest/sip/connection/" + berlin + "/users"}
+	if len(seen) != len(want) {
+		t.Fatalf("saw %d requests, want %d", len(seen), len(want))
+	}
+	for i, r := range seen {
+		if got := r.Method + " " + r.URL.Path; got != want[i] {
+			t.Errorf("request %d = %s, want %s", i, got, want[i])
+		}
+		if r.Header.Get("X-Auth-Token") != emulator.DefaultToken {
+			t.Errorf("request %d token = %q, want the trimmed token", i, r.Header.Get("X-Auth-Token"))
+		}
+		if r.Header.Get("Accept") != "application/json" || !strings.HasPrefix(r.Header.Get("User-Agent"), "terraform-provider-opentact/") {
+			t.Errorf("request %d headers = %v", i, r.Header)
+		}
+		if (r.Method == http.MethodPost) != (r.Header.Get("Content-Type") == "application/json") {
+			t.Errorf("request %d Content-Type = %q", i, r.Header.Get("Content-Type"))
+		}
+	}
+}
+
+func TestClientErrorKinds(t *testing.T) {
+	emu, c := newPair(t)
+	ctx := context.Background()
+	createAlice(t, c)
+
+	_, err := c.CreateUser(ctx, opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "alice001", Password: "x"})
+	assertAPIError(t, err, opentact.ErrConflict, 409, "already exists")
+
+	_, err = c.CreateUser(ctx, opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "short", Password: "x"})
+	assertAPIError(t, err, opentact.ErrValidation, 400, "login must be 7 to 15 characters")
+
+	_, err = c.GetUser(ctx, "00000000-0000-4000-8000-000000000000")
+	assertAPIError(t, err, opentact.ErrNotFound, 404, "not found")
+
+	_, err = c.ListUsers(ctx, "11111111-1111-4111-8111-111111111111")
+	assertAPIError(t, err, opentact.ErrNotFound, 404, "11111111-1111-4111-8111-111111111111")
+
+	wrong := newClient(t, "http://"+hostOf(t, c), "wrong-token-value")
+	_, err = wrong.ListUsers(ctx, berlin)
+	assertAPIError(t, err, opentact.ErrAuth, 401, "X-Auth-Token")
+	if strings.Contains(err.Error(), "wrong-token-value") {
+		t.Errorf("error text holds the token: %v", err)
+	}
+	_ = emu
+
+	for status, kind := range map[int]error{403: opentact.ErrAuth, 422: opentact.ErrValidation, 500: opentact.ErrServer} {
+		raw := rawServer(t, status, `{"success":false,"message":"nope","status":`+itoa(status)+`}`)
+		_, err := newClient(t, raw, "tok").GetUser(ctx, "00000000-0000-4000-8000-000000000000")
+		assertAPIError(t, err, kind, status, "nope")
+	}
+}
+
+func TestErrorsNeverHoldTheToken(t *testing.T) {
+	const token = "eyJhbGciOiJub25lIn0.e30.c2lnbmF0dXJlLXRoYXQtaXMtc2VjcmV0"
+	// A server that echoes the token back in its message.
+	raw := rawServer(t, 400, `{"success":false,"message":"bad token `+token+`","status":400}`)
+	_, err := newClient(t, raw, token).GetUser(context.Background(), "00000000-0000-4000-8000-000000000000")
+	if err == nil || strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "c2lnbmF0dXJl") {
+		t.Fatalf("error = %v; it must not contain the token", err)
+	}
+}
+
+func TestDecodedUserHoldsNoSecrets(t *testing.T) {
+	_, c := newPair(t)
+	u := createAlice(t, c)
+	raw, _ := json.Marshal(u)
+	list, _ := c.ListUsers(context.Background(), berlin)
+	rawList, _ := json.Marshal(list)
+	for _, secret := range []string{emulator.ActorPassword, emulator.ActorToken, "ha1", "s3cret-pass", "created_by", "modified_by"} {
+		if strings.Contains(string(raw), secret) || strings.Contains(string(rawList), secret) {
+			t.Errorf("decoded user carries %q: %s", secret, raw)
+		}
+	}
+}
+
+func assertAPIError(t *testing.T, err error, kind error, status int, inMessage string) {
+	t.Helper()
+	var apiErr *opentact.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v (%T), want *APIError", err, err)
+	}
+	if !errors.Is(err, kind) {
+		t.Errorf("err = %v, want kind %v", err, kind)
+	}
+	if apiErr.Status != status {
+		t.Errorf("status = %d, want %d (%v)", apiErr.Status, status, err)
+	}
+	if !strings.Contains(err.Error(), inMessage) || !strings.Contains(err.Error(), apiErr.Host) {
+		t.Errorf("err = %q, want it to name the host and say %q", err, inMessage)
+	}
+}
+
+// rawServer answers every request with status and body.
+func rawServer(t *testing.T, status int, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func hostOf(t *testing.T, c *opentact.Client) string {
+	t.Helper()
+	return c.Host()
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }

@@ -1,0 +1,137 @@
+package opentact_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+func coalescing(c *opentact.Config) { c.CoalesceReads = true }
+
+func seed(t *testing.T, emu *emulator.Server, connection string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		id, err := emu.SeedUser(connection, fmt.Sprintf("user%05d", i), map[string]string{"first_name": "F"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = id
+	}
+	return ids
+}
+
+// readAll reads every user concurrently, as Terraform's refresh does.
+func readAll(t *testing.T, c *opentact.Client, ids []string, connection string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ids))
+	sem := make(chan struct{}, 10)
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			u, err := c.ReadUser(context.Background(), id, connection)
+			if err == nil && u.UUID != id {
+				err = fmt.Errorf("read %s, got %s", id, u.UUID)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCoalescedReadsUseOneListCall(t *testing.T) {
+	emu, c := newPair(t, coalescing)
+	ids := seed(t, emu, berlin, 200)
+	emu.ResetRequests()
+	readAll(t, c, ids, berlin)
+	lists := emu.CountRequests("GET", "/rest/sip/connection/"+berlin+"/users")
+	gets := emu.CountRequests("GET", userPrefix+"/")
+	if lists != 1 || gets > opentact.CoalesceThreshold-1 {
+		t.Fatalf("200 reads took %d list calls and %d GETs; want 1 list and at most %d GETs", lists, gets, opentact.CoalesceThreshold-1)
+	}
+}
+
+func TestFewReadsDoNotPullTheList(t *testing.T) {
+	emu, c := newPair(t, coalescing)
+	ids := seed(t, emu, berlin, 50)
+	emu.ResetRequests()
+	readAll(t, c, ids[:opentact.CoalesceThreshold-1], berlin)
+	if lists := emu.CountRequests("GET", "/rest/sip/connection/"+berlin+"/users"); lists != 0 {
+		t.Fatalf("%d reads pulled the whole list", opentact.CoalesceThreshold-1)
+	}
+}
+
+func TestCoalescingOffReadsOneByOne(t *testing.T) {
+	emu, c := newPair(t)
+	ids := seed(t, emu, berlin, 20)
+	emu.ResetRequests()
+	readAll(t, c, ids, berlin)
+	if lists, gets := emu.CountRequests("GET", "/rest/sip/connection/"+berlin), emu.CountRequests("GET", userPrefix+"/"); lists != 0 || gets != 20 {
+		t.Fatalf("lists=%d gets=%d, want 0 and 20", lists, gets)
+	}
+}
+
+func TestCoalescedReadsStayCorrect(t *testing.T) {
+	lisbon := emulator.SeedConnections[1].UUID
+	emu, c := newPair(t, coalescing)
+	ids := seed(t, emu, berlin, 10)
+	readAll(t, c, ids, berlin) // the snapshot is loaded now
+
+	// Moved, deleted, edited behind the client's back after the snapshot:
+	// a snapshot of this process is trusted, so writes by this client are
+	// what must invalidate it.
+	moved, gone := ids[1], ids[2]
+	if err := emu.ChangeUser(moved, map[string]*string{"sip_connection_uuid": &lisbon}); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.DeleteUser(gone); err != nil {
+		t.Fatal(err)
+	}
+	var patch opentact.UserPatch
+	patch.Set(opentact.FieldFirstName, "Changed")
+	if _, err := c.ModifyUser(context.Background(), ids[0], patch); err != nil {
+		t.Fatal(err)
+	}
+	emu.ResetRequests()
+	ctx := context.Background()
+
+	u, err := c.ReadUser(ctx, ids[0], berlin)
+	if err != nil || *u.FirstName != "Changed" {
+		t.Fatalf("a read after this client's write returned %+v, %v", u, err)
+	}
+	u, err = c.ReadUser(ctx, moved, berlin)
+	if err != nil || u.SIPConnection.UUID != lisbon {
+		t.Fatalf("moved user read as %+v, %v", u, err)
+	}
+	if _, err := c.ReadUser(ctx, gone, berlin); err == nil {
+		t.Fatalf("a deleted user was read")
+	}
+	if gets := emu.CountRequests("GET", userPrefix+"/"+moved); gets != 1 {
+		t.Errorf("the user missing from the list was confirmed with %d GETs, want 1", gets)
+	}
+}
+
+func TestFailedListFallsBackToGets(t *testing.T) {
+	emu, c := newPair(t, coalescing, func(c *opentact.Config) { c.MaxRetries = 0 })
+	ids := seed(t, emu, berlin, 20)
+	emu.InjectFault(emulator.Fault{Method: "GET", PathPrefix: "/rest/sip/connection/" + berlin + "/users", Status: 500, Times: 100})
+	emu.ResetRequests()
+	readAll(t, c, ids, berlin)
+	if gets := emu.CountRequests("GET", userPrefix+"/"); gets != 20 {
+		t.Fatalf("after a failed list, %d of 20 users were read with a GET", gets)
+	}
+}

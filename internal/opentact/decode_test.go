@@ -1,0 +1,133 @@
+package opentact
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// FuzzParseAnswer feeds arbitrary bytes and statuses through the envelope
+// and user decoders: whatever comes back, an error or a usable user, never
+// a panic. The seed corpus is in testdata/fuzz/FuzzParseAnswer.
+func FuzzParseAnswer(f *testing.F) {
+	f.Add(200, []byte(`{"success":true,"payload":{"uuid":"u","login":"alice001","sip_connection":{"uuid":"c"}}}`))
+	f.Add(200, []byte(`{"success":true,"payload":[{"uuid":"u","login":"l"}]}`))
+	f.Add(404, []byte(`{"success":false,"message":"not found","status":404}`))
+	f.Add(502, []byte(`<html>bad gateway</html>`))
+	f.Add(200, []byte(`{"success":true,"payload":{"uuid":1}}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		payload, aerr := parseAnswer(status, body)
+		if aerr != nil {
+			if aerr.kind == nil || aerr.message == "" {
+				t.Fatalf("failure without a kind or message: %+v", aerr)
+			}
+			return
+		}
+		if len(payload) == 0 {
+			t.Fatal("success without a payload")
+		}
+		if u, problem := decodeUser(payload); problem == "" && (u.UUID == "" || u.Login == "") {
+			t.Fatalf("accepted a user without uuid or login: %+v", u)
+		}
+		if users, problem := decodeUsers(payload); problem == "" {
+			for _, u := range users {
+				if u.UUID == "" {
+					t.Fatal("accepted a listed user without uuid")
+				}
+			}
+		}
+	})
+}
+
+func TestFailureUnderHTTP200UsesTheEnvelopeStatus(t *testing.T) {
+	_, aerr := parseAnswer(200, []byte(`{"success":false,"message":"gone","status":404}`))
+	if aerr == nil || !errors.Is(aerr.kind, ErrNotFound) || aerr.status != 404 {
+		t.Fatalf("got %+v", aerr)
+	}
+}
+
+func TestLongMessagesAreCut(t *testing.T) {
+	_, aerr := parseAnswer(400, []byte(`{"success":false,"message":"`+strings.Repeat("x", 5000)+`\u0007","status":0}`))
+	if aerr == nil || len(aerr.message) > 310 || strings.ContainsRune(aerr.message, 7) {
+		t.Fatalf("message not cleaned: %d bytes", len(aerr.message))
+	}
+}
+
+// answerOf builds an API answer of n users as the emulator renders them,
+// secrets included, for the decoder benchmarks.
+func answerOf(n int) []byte {
+	user := func(i int) map[string]any {
+		actor := map[string]any{"uuid": "a", "password": "p", "token": "t", "email": "e@example.com"}
+		return map[string]any{
+			"uuid": fmt.Sprintf("00000000-0000-4000-8000-%012d", i), "login": fmt.Sprintf("user%05d", i),
+			"ha1": "0123456789abcdef0123456789abcdef", "ha1b": "0123456789abcdef0123456789abcdef",
+			"first_name": "Alice", "last_name": "Doe", "email": "alice@example.com", "phone_number": "+4930123456",
+			"avatar": nil, "dob": "1990-04-01T00:00:00Z", "gender": "Cis Woman", "remote_ip": "192.0.2.10",
+			"created_on": "2026-11-28T12:00:00Z", "modified_on": "2026-11-28T12:00:00Z", "groups": []any{},
+			"sip_connection": map[string]any{"uuid": "c", "name": "office-berlin", "created_by": actor, "modified_by": actor},
+			"account":        map[string]any{"uuid": "acc", "name": "Acme", "balance": 10}, "created_by": actor, "modified_by": actor,
+		}
+	}
+	var payload any = user(0)
+	if n > 1 {
+		list := make([]any, n)
+		for i := range list {
+			list[i] = user(i)
+		}
+		payload = list
+	}
+	raw, _ := json.Marshal(map[string]any{"success": true, "payload": payload})
+	return raw
+}
+
+func BenchmarkDecodeUser(b *testing.B) {
+	raw := answerOf(1)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		payload, aerr := parseAnswer(200, raw)
+		if aerr != nil {
+			b.Fatal(aerr.message)
+		}
+		if _, problem := decodeUser(payload); problem != "" {
+			b.Fatal(problem)
+		}
+	}
+}
+
+func BenchmarkDecodeList1000(b *testing.B) {
+	raw := answerOf(1000)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		payload, aerr := parseAnswer(200, raw)
+		if aerr != nil {
+			b.Fatal(aerr.message)
+		}
+		if users, problem := decodeUsers(payload); problem != "" || len(users) != 1000 {
+			b.Fatal(problem)
+		}
+	}
+}
+
+func BenchmarkEncodeCreate(b *testing.B) {
+	s := func(v string) *string { return &v }
+	req := CreateUserRequest{SIPConnectionUUID: "6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10", Login: "alice001", Password: "secret",
+		FirstName: s("Alice"), LastName: s("Doe"), Email: s("alice@example.com"), Gender: s("Cis Woman")}
+	for b.Loop() {
+		if _, err := json.Marshal(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodePatch(b *testing.B) {
+	var p UserPatch
+	p.Set(FieldFirstName, "Alice")
+	p.Clear(FieldPhoneNumber)
+	for b.Loop() {
+		if _, err := json.Marshal(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package opentact_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+func listenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
+func TestBaseURLPolicy(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://api.opentact.org":         true,
+		"https://api.opentact.org/":        true,
+		"http://127.0.0.1:8080":            true,
+		"http://127.3.4.5":                 true,
+		"http://localhost:9000":            true,
+		"http://[::1]:8080":                true,
+		"http://api.opentact.org":          false,
+		"http://10.0.0.8:8080":             false,
+		"ftp://api.opentact.org":           false,
+		"https://user:pw@api.opentact.org": false,
+		"api.opentact.org":                 false,
+		"https://api.opentact.org/?a=b":    false,
+	} {
+		_, err := opentact.ParseBaseURL(raw)
+		if (err == nil) != ok {
+			t.Errorf("ParseBaseURL(%q) err = %v, want ok=%v", raw, err, ok)
+		}
+		if err != nil && strings.HasPrefix(raw, "http://") && !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("ParseBaseURL(%q) = %v, want it to say why plain http is refused", raw, err)
+		}
+	}
+}
+
+func jwt(claims string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc([]byte(claims)) + ".c2ln"
+}
+
+func TestTokenExpiry(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	expired := jwt(fmt.Sprintf(`{"sub":"x","exp":%d}`, now.Add(-time.Hour).Unix()))
+	err := opentact.CheckTokenExpiry(expired+"\n", now)
+	if err == nil || !strings.Contains(err.Error(), "expired at 2026-11-28T11:00:00Z") {
+		t.Fatalf("expired token: %v", err)
+	}
+	if strings.Contains(err.Error(), expired) {
+		t.Fatalf("error holds the token")
+	}
+	for _, tok := range []string{jwt(fmt.Sprintf(`{"exp":%d}`, now.Add(time.Hour).Unix())), jwt(`{"sub":"no-exp"}`), "opaque-token", "a.b.c", "a.!!!.c"} {
+		if err := opentact.CheckTokenExpiry(tok, now); err != nil {
+			t.Errorf("CheckTokenExpiry(%q) = %v, want nil", tok, err)
+		}
+	}
+}
+
+func TestTLSVerificationAndPrivateCA(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewTLSServer(emu)
+	defer srv.Close()
+	// httptest's certificate names 127.0.0.1 and example.com; reach it by IP.
+	plain := newClient(t, srv.URL, emu.Token())
+	_, err := plain.ListUsers(context.Background(), berlin)
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("untrusted certificate: err = %v", err)
+	}
+	if n := emu.CountRequests("", ""); n != 0 {
+		t.Fatalf("a TLS failure reached the API %d times", n)
+	}
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	trusted := newClient(t, srv.URL, emu.Token(), func(c *opentact.Config) { c.CACertificatePEM = caPEM })
+	if _, err := trusted.ListUsers(context.Background(), berlin); err != nil {
+		t.Fatalf("with the private CA: %v", err)
+	}
+	if _, err := opentact.New(opentact.Config{BaseURL: srv.URL, Token: "x", CACertificatePEM: "not a pem"}); err == nil {
+		t.Fatalf("a bad ca_certificate must be refused")
+	}
+}
+
+func TestTLS12IsTheMinimum(t *testing.T) {
+	srv := httptest.NewUnstartedServer(emulator.New(emulator.Options{}))
+	srv.TLS = &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11} //nolint:gosec // the old server under test
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	// The server works for a client that accepts TLS 1.1...
+	old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS10}}} //nolint:gosec // as above
+	resp, err := old.Get(srv.URL + "/rest/sip/connection/user/x")
+	if err != nil {
+		t.Skipf("this Go cannot speak TLS 1.1 at all: %v", err)
+	}
+	_ = resp.Body.Close()
+	// ...and this client refuses it.
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	c := newClient(t, srv.URL, "x", func(c *opentact.Config) { c.CACertificatePEM = caPEM })
+	if _, err := c.ListUsers(context.Background(), berlin); err == nil || !strings.Contains(err.Error(), "version") {
+		t.Fatalf("a TLS 1.1 server was accepted or refused for another reason: %v", err)
+	}
+}
+
+func TestHTTPSProxyIsHonoured(t *testing.T) {
+	var connects []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		connects = append(connects, r.Method+" "+r.Host)
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	defer proxy.Close()
+	t.Setenv("HTTPS_PROXY", proxy.URL)
+	t.Setenv("NO_PROXY", "")
+	c := newClient(t, "https://api.opentact.test", "x", func(c *opentact.Config) { c.MaxRetries = 0 })
+	_, err := c.ListUsers(context.Background(), berlin)
+	if err == nil || len(connects) != 1 || connects[0] != "CONNECT api.opentact.test:443" {
+		t.Fatalf("proxy saw %v (err %v), want one CONNECT to the API host", connects, err)
+	}
+
+	t.Setenv("NO_PROXY", "api.opentact.test")
+	connects = nil
+	c = newClient(t, "https://api.opentact.test", "x", func(c *opentact.Config) { c.MaxRetries = 0 })
+	_, _ = c.ListUsers(context.Background(), berlin)
+	if len(connects) != 0 {
+		t.Fatalf("NO_PROXY was ignored: %v", connects)
+	}
+}
+
+func TestOperationDeadlineBoundsRetries(t *testing.T) {
+	emu, c := newPair(t, func(c *opentact.Config) { c.MaxRetries = 20 })
+	emu.InjectFault(emulator.Fault{Status: 429, RetryAfter: "30", Times: 100})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.ListUsers(ctx, berlin)
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("err = %v after %s; the deadline must cut the Retry-After wait", err, time.Since(start))
+	}
+	if !errors.Is(err, opentact.ErrServer) || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("err = %v, want it to say the timeout ran out", err)
+	}
+}
