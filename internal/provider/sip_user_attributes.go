@@ -128,7 +128,7 @@ func (f *sipUserFields) fromAPI(u *opentact.User) diag.Diagnostics {
 	f.Avatar = optionalValue(u.Avatar)
 	f.Gender = optionalValue(u.Gender)
 	f.RemoteIP = optionalValue(u.RemoteIP)
-	f.DOB = rfc3339Value(u.DOB, "dob", &diags)
+	f.DOB = sameInstantOr(f.DOB, rfc3339Value(u.DOB, "dob", &diags))
 	f.CreatedOn = rfc3339Value(&u.CreatedOn, "created_on", &diags)
 	f.ModifiedOn = rfc3339Value(&u.ModifiedOn, "modified_on", &diags)
 	f.SIPConnectionName = types.StringValue(u.SIPConnection.Name)
@@ -143,6 +143,20 @@ func optionalValue(s *string) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(*s)
+}
+
+// sameInstantOr keeps the prior value when the new one names the same
+// instant in another spelling, and otherwise takes the new one.
+func sameInstantOr(prior, fresh timetypes.RFC3339) timetypes.RFC3339 {
+	if prior.IsNull() || prior.IsUnknown() || fresh.IsNull() {
+		return fresh
+	}
+	a, d1 := prior.ValueRFC3339Time()
+	b, d2 := fresh.ValueRFC3339Time()
+	if !d1.HasError() && !d2.HasError() && a.Equal(b) {
+		return prior
+	}
+	return fresh
 }
 
 func rfc3339Value(s *string, name string, diags *diag.Diagnostics) timetypes.RFC3339 {

@@ -1,0 +1,89 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+	"github.com/opentact/terraform-provider-opentact/internal/provider"
+)
+
+// Every acceptance test runs the real Terraform CLI (or the one named by
+// TF_ACC_TERRAFORM_PATH) against an emulator of its own on 127.0.0.1.
+
+var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"opentact": providerserver.NewProtocol6WithError(provider.New("test")()),
+}
+
+// testAPI is one emulator and a SIP connection of the test's own.
+type testAPI struct {
+	emu        *emulator.Server
+	url        string
+	connection string
+}
+
+func newTestAPI(t *testing.T) *testAPI {
+	t.Helper()
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	return &testAPI{emu: emu, url: srv.URL, connection: emu.AddConnection("conn-" + strings.ToLower(regexp.MustCompile(`\W`).ReplaceAllString(t.Name(), "")))}
+}
+
+// provider is the provider block for this emulator; extra lines go inside.
+func (a *testAPI) provider(extra ...string) string {
+	return fmt.Sprintf(`
+provider "opentact" {
+  base_url = %q
+  token    = %q
+  %s
+}
+`, a.url, a.emu.Token(), strings.Join(extra, "\n  "))
+}
+
+// noAPICalls fails when the emulator received any API request.
+func (a *testAPI) noAPICalls(t *testing.T) func() {
+	return func() {
+		if n := a.emu.CountRequests("", ""); n != 0 {
+			t.Errorf("the API received %d requests, want none: %+v", n, a.emu.Requests())
+		}
+	}
+}
+
+// noSecretsInState fails when any of the strings appears anywhere in the
+// state Terraform holds, attribute values and sensitive ones included.
+type noSecretsInState []string
+
+func (s noSecretsInState) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	raw, err := json.Marshal(req.State)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	for _, secret := range s {
+		if strings.Contains(string(raw), secret) {
+			resp.Error = fmt.Errorf("the state holds the secret %q", secret)
+			return
+		}
+	}
+}
+
+// allGone is a CheckDestroy: no user is left on the test's connection.
+func (a *testAPI) allGone(_ *terraform.State) error {
+	if users := a.emu.Users(a.connection); len(users) != 0 {
+		return fmt.Errorf("%d users left on the connection after destroy", len(users))
+	}
+	return nil
+}
+
+func ptr(s string) *string { return &s }

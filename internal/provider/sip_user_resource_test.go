@@ -1,0 +1,499 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+)
+
+const addr = "opentact_sip_user.test"
+
+func (a *testAPI) userConfig(body string) string {
+	return a.provider() + fmt.Sprintf(`
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+%s
+}
+`, a.connection, body)
+}
+
+const allAttributes = `
+  login        = "alice001"
+  password     = "first-secret-1"
+  first_name   = "Alice"
+  last_name    = "Doe"
+  email        = "alice@example.com"
+  phone_number = "+4930123456"
+  avatar       = "https://example.com/alice.png"
+  dob          = "1990-04-01T00:00:00Z"
+  gender       = "Cis Woman"
+  remote_ip    = "192.0.2.10"
+`
+
+// The emulator's stored user behind the resource in state.
+func (a *testAPI) storedUser(s *terraform.State) (emulator.User, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return emulator.User{}, fmt.Errorf("%s not in state", addr)
+	}
+	u, ok := a.emu.User(rs.Primary.ID)
+	if !ok {
+		return emulator.User{}, fmt.Errorf("user %s not in the emulator", rs.Primary.ID)
+	}
+	return u, nil
+}
+
+func (a *testAPI) expectStored(check func(emulator.User) error) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		u, err := a.storedUser(s)
+		if err != nil {
+			return err
+		}
+		return check(u)
+	}
+}
+
+func passwordIs(want string) func(emulator.User) error {
+	return func(u emulator.User) error {
+		if u.Password != want {
+			return fmt.Errorf("the API holds password %q, want %q", u.Password, want)
+		}
+		return nil
+	}
+}
+
+func TestAccSIPUser_lifecycle(t *testing.T) {
+	api := newTestAPI(t)
+	lisbon := emulator.SeedConnections[1].UUID
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	sameCreated := statecheck.CompareValue(compare.ValuesSame())
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				Config: api.userConfig(allAttributes),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(addr, tfjsonpath.New("id")),
+					sameCreated.AddStateValue(addr, tfjsonpath.New("created_on")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("login"), knownvalue.StringExact("alice001")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("phone_number"), knownvalue.StringExact("+4930123456")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("dob"), knownvalue.StringExact("1990-04-01T00:00:00Z")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("gender"), knownvalue.StringExact("Cis Woman")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sip_connection_name"), knownvalue.StringExact("conn-testaccsipuser_lifecycle")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("account_uuid"), knownvalue.StringExact(emulator.AccountUUID)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("created_on"), knownvalue.NotNull()),
+					statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("password")),
+				},
+				Check: api.expectStored(passwordIs("first-secret-1")),
+			},
+			// Import by uuid, then by <sip_connection_uuid>/<login>.
+			{
+				ResourceName:            addr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"password", "password_wo_version", "timeouts"},
+			},
+			{
+				ResourceName:            addr,
+				ImportState:             true,
+				ImportStateIdFunc:       func(*terraform.State) (string, error) { return api.connection + "/alice001", nil },
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"password", "password_wo_version", "timeouts"},
+			},
+			// Every kind of change at once is one in-place update, one PATCH.
+			{
+				PreConfig: api.emu.ResetRequests,
+				Config: api.provider() + fmt.Sprintf(`
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+  login        = "alice002"
+  password     = "second-secret-2"
+  first_name   = "Alicia"
+  last_name    = "Doe"
+  email        = "alicia@example.com"
+  phone_number = "4930999"
+  avatar       = "https://example.com/alicia.png"
+  dob          = "1991-05-02T00:00:00Z"
+  gender       = "Non-binary"
+  remote_ip    = "198.51.100.7"
+}
+`, lisbon),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.NotNull()),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("created_on"), knownvalue.NotNull()),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("modified_on")),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("sip_connection_name")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(addr, tfjsonpath.New("id")),
+					sameCreated.AddStateValue(addr, tfjsonpath.New("created_on")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sip_connection_uuid"), knownvalue.StringExact(lisbon)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sip_connection_name"), knownvalue.StringExact("office-lisbon")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("login"), knownvalue.StringExact("alice002")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("gender"), knownvalue.StringExact("Non-binary")),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					api.expectStored(passwordIs("second-secret-2")),
+					func(*terraform.State) error {
+						if n := api.emu.CountRequests("PATCH", ""); n != 1 {
+							return fmt.Errorf("%d PATCH calls, want 1", n)
+						}
+						if n := api.emu.CountRequests("POST", ""); n != 0 {
+							return fmt.Errorf("an update re-created the user")
+						}
+						return nil
+					},
+				),
+			},
+			// Removing optional attributes clears them in the API.
+			{
+				Config: api.provider() + fmt.Sprintf(`
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+  login    = "alice002"
+  password = "second-secret-2"
+}
+`, api.connection),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						// Back on its first connection: its name is known again only after apply.
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("sip_connection_name")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(addr, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("first_name"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("dob"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("remote_ip"), knownvalue.Null()),
+				},
+				Check: api.expectStored(func(u emulator.User) error {
+					if len(u.Fields) != 0 {
+						return fmt.Errorf("the API still holds %v", u.Fields)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
+func TestAccSIPUser_requiredOnly(t *testing.T) {
+	api := newTestAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: api.emu.ResetRequests,
+				Config:    api.userConfig(`  login = "bob00001"` + "\n" + `  password = "pw-bob"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("first_name"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("phone_number"), knownvalue.Null()),
+				},
+				Check: func(*terraform.State) error {
+					// Create fills state from its POST's answer: no extra GET.
+					if posts, gets := api.emu.CountRequests("POST", ""), api.emu.CountRequests("GET", ""); posts != 1 || gets > 1 {
+						return fmt.Errorf("create made %d POSTs and %d GETs (one is the refresh before the empty-plan check)", posts, gets)
+					}
+					return nil
+				},
+			},
+			// Adding optional attributes later is an update, then nothing.
+			{
+				// The API answers dob in UTC: the same instant is no change.
+				Config: api.userConfig(`  login = "bob00001"` + "\n" + `  password = "pw-bob"` + "\n" + `  email = "bob@example.com"` + "\n" + `  dob = "1990-04-01T02:00:00+02:00"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("dob"), knownvalue.StringExact("1990-04-01T02:00:00+02:00")),
+				},
+				Check: api.expectStored(func(u emulator.User) error {
+					if u.Fields["dob"] != "1990-04-01T00:00:00Z" {
+						return fmt.Errorf("the API holds dob %q", u.Fields["dob"])
+					}
+					return nil
+				}),
+			},
+			// Only timeouts changed: no API call.
+			{
+				PreConfig: api.emu.ResetRequests,
+				Config:    api.userConfig(`  login = "bob00001"` + "\n" + `  password = "pw-bob"` + "\n" + `  email = "bob@example.com"` + "\n" + `  dob = "1990-04-01T02:00:00+02:00"` + "\n  timeouts {\n    create = \"1m\"\n  }"),
+				Check: func(*terraform.State) error {
+					if n := api.emu.CountRequests("PATCH", "") + api.emu.CountRequests("POST", ""); n != 0 {
+						return fmt.Errorf("a timeouts change made %d write calls", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccSIPUser_drift(t *testing.T) {
+	api := newTestAPI(t)
+	var id string
+	config := api.userConfig(`  login = "carol001"` + "\n" + `  password = "pw-carol"` + "\n" + `  first_name = "Carol"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[addr].Primary.ID
+					return nil
+				},
+			},
+			// Changed behind Terraform's back: the next plan updates in place.
+			{
+				PreConfig: func() {
+					other := "Caroline"
+					if err := api.emu.ChangeUser(id, map[string]*string{"first_name": &other, "email": ptr("carol@evil.example")}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+			},
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("first_name"), knownvalue.StringExact("Carol")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("email"), knownvalue.Null()),
+				},
+			},
+			// Deleted behind Terraform's back: the next plan creates it.
+			{
+				PreConfig: func() {
+					if err := api.emu.DeleteUser(id); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
+			},
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					if users := api.emu.Users(api.connection); len(users) != 1 || users[0].UUID == id {
+						return fmt.Errorf("want exactly one re-created user, have %v", users)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccSIPUser_writeOnlyPassword(t *testing.T) {
+	api := newTestAPI(t)
+	wo := func(password string, version int) string {
+		return api.userConfig(fmt.Sprintf("  login = \"dave0001\"\n  password_wo = %q\n  password_wo_version = %d", password, version))
+	}
+	secrets := noSecretsInState{"wo-secret-one", "wo-secret-two", "classic-secret", "wo-secret-three"}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				Config: wo("wo-secret-one", 1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("password_wo"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("password"), knownvalue.Null()),
+					secrets,
+				},
+				Check: api.expectStored(passwordIs("wo-secret-one")),
+			},
+			// A new value without a new version is not sent.
+			{
+				Config: wo("wo-secret-two", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: api.expectStored(passwordIs("wo-secret-one")),
+			},
+			// Rotation: the version changes, the new value is sent.
+			{
+				Config: wo("wo-secret-two", 2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{secrets},
+				Check:             api.expectStored(passwordIs("wo-secret-two")),
+			},
+			// To the classic password...
+			{
+				Config:            api.userConfig("  login = \"dave0001\"\n  password = \"classic-secret\""),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(addr, tfjsonpath.New("password_wo_version"), knownvalue.Null())},
+				Check:             api.expectStored(passwordIs("classic-secret")),
+			},
+			// ...and back.
+			{
+				Config: wo("wo-secret-three", 3),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("password"), knownvalue.Null()),
+					secrets,
+				},
+				Check: api.expectStored(passwordIs("wo-secret-three")),
+			},
+		},
+	})
+}
+
+func TestAccSIPUser_classicPasswordRotation(t *testing.T) {
+	api := newTestAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				Config: api.userConfig("  login = \"erin0001\"\n  password = \"old-secret\""),
+				Check:  api.expectStored(passwordIs("old-secret")),
+			},
+			{
+				Config: api.userConfig("  login = \"erin0001\"\n  password = \"new-secret\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				Check: api.expectStored(passwordIs("new-secret")),
+			},
+		},
+	})
+}
+
+// Terraform before 1.11 cannot carry write-only values: the error says what
+// to use instead.
+func TestAccSIPUser_writeOnlyNeedsTerraform111(t *testing.T) {
+	api := newTestAPI(t)
+	t.Cleanup(api.noAPICalls(t))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipAbove(tfversion.Version1_10_0)},
+		Steps: []resource.TestStep{{
+			Config:      api.userConfig("  login = \"frank001\"\n  password_wo = \"x-secret\"\n  password_wo_version = 1"),
+			ExpectError: regexp.MustCompile(`(?s)password_wo needs Terraform 1.11.*set the password with the\s+` + "`password`"),
+		}},
+	})
+}
+
+func TestAccSIPUser_invalidInput(t *testing.T) {
+	api := newTestAPI(t)
+	t.Cleanup(api.noAPICalls(t))
+	cases := map[string]struct{ body, want string }{
+		"login too short":        {`login = "abc"` + "\n  password = \"p\"", `Attribute login string length must be between 7 and 15`},
+		"login too long":         {`login = "abcdefghijklmnop"` + "\n  password = \"p\"", `Attribute login string length must be between 7 and 15`},
+		"no password":            {`login = "alice001"`, `At least one of these attributes must be configured: \[password,password_wo\]`},
+		"both passwords":         {`login = "alice001"` + "\n  password = \"p\"\n  password_wo = \"q\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" cannot be specified when "password" is specified`},
+		"version without wo":     {`login = "alice001"` + "\n  password = \"p\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" must be specified when "password_wo_version" is\s+specified`},
+		"empty password":         {`login = "alice001"` + "\n  password = \"\"", `Attribute password string length must be at least 1`},
+		"first name too long":    {`login = "alice001"` + "\n  password = \"p\"\n  first_name = \"abcdefghijklmnopqrstuvwxy\"", `Attribute first_name string length must be between 1 and 24`},
+		"empty last name":        {`login = "alice001"` + "\n  password = \"p\"\n  last_name = \"\"", `Attribute last_name string length must be between 1 and 24`},
+		"bad email":              {`login = "alice001"` + "\n  password = \"p\"\n  email = \"not-an-address\"", `(?s)email.*must be an e-mail address`},
+		"phone with letters":     {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"+49abc\"", `(?s)phone_number.*must be digits with an optional leading \+`},
+		"phone too long":         {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"12345678901234567\"", `Attribute phone_number string length must be between 3 and 16`},
+		"avatar not a URL":       {`login = "alice001"` + "\n  password = \"p\"\n  avatar = \"not a url at all\"", `(?s)avatar.*must be an http:// or https:// URL`},
+		"dob not RFC 3339":       {`login = "alice001"` + "\n  password = \"p\"\n  dob = \"1990-04-01\"", `(?s)Invalid RFC3339 String Value.*dob`},
+		"gender wrong case":      {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"cis woman\"", `(?s)Attribute gender value must be one of`},
+		"remote_ip not IPv4":     {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"2001:db8::1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
+		"remote_ip out of range": {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"256.1.1.1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
+	}
+	var steps []resource.TestStep
+	for name, tc := range cases {
+		if tc.want == "" {
+			continue
+		}
+		steps = append(steps, resource.TestStep{
+			Config:      api.userConfig("  # " + name + "\n  " + tc.body),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(tc.want),
+		})
+	}
+	steps = append(steps, resource.TestStep{
+		Config: api.provider() + `
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = "6F1C3A52-8D4E-4B7A-9C21-0A5E7D3B9F10"
+  login               = "alice001"
+  password            = "p"
+}
+`,
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`(?s)sip_connection_uuid.*must be a lower-case uuid`),
+	})
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
+}
+
+func TestAccSIPUser_loginTaken(t *testing.T) {
+	api := newTestAPI(t)
+	if _, err := api.emu.SeedUser(api.connection, "taken001", nil); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      api.userConfig("  login = \"taken001\"\n  password = \"p\""),
+			ExpectError: regexp.MustCompile(`(?s)login "taken001" already exists.*terraform import.*` + api.connection + `/taken001`),
+		}},
+	})
+}
+
+// Import blocks, with both forms of ID; afterwards only the password, which
+// the API never returns, is planned.
+func TestAccSIPUser_importBlock(t *testing.T) {
+	for name, login := range map[string]string{"uuid": "grace001", "connection and login": "grace002"} {
+		t.Run(name, func(t *testing.T) {
+			api := newTestAPI(t)
+			id, err := api.emu.SeedUser(api.connection, login, map[string]string{"first_name": "Grace", "email": "grace@example.com"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			importID := id
+			if login == "grace002" {
+				importID = api.connection + "/" + login
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
+				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+				CheckDestroy:             api.allGone,
+				Steps: []resource.TestStep{{
+					Config: api.userConfig(fmt.Sprintf("  login = %q\n  password = \"adopted-secret\"\n  first_name = \"Grace\"\n  email = \"grace@example.com\"", login)) +
+						fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", addr, importID),
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+							plancheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(id)),
+						},
+					},
+					Check: api.expectStored(passwordIs("adopted-secret")),
+				}},
+			})
+		})
+	}
+}
