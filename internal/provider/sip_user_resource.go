@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -25,11 +24,11 @@ import (
 )
 
 var (
-	_ resource.Resource                     = (*sipUserResource)(nil)
-	_ resource.ResourceWithConfigure        = (*sipUserResource)(nil)
-	_ resource.ResourceWithImportState      = (*sipUserResource)(nil)
-	_ resource.ResourceWithConfigValidators = (*sipUserResource)(nil)
-	_ resource.ResourceWithValidateConfig   = (*sipUserResource)(nil)
+	_ resource.Resource                   = (*sipUserResource)(nil)
+	_ resource.ResourceWithConfigure      = (*sipUserResource)(nil)
+	_ resource.ResourceWithImportState    = (*sipUserResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*sipUserResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*sipUserResource)(nil)
 )
 
 // Default operation timeouts; a user can change them in a timeouts block.
@@ -138,9 +137,19 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	}
 }
 
-func (r *sipUserResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{
-		resourcevalidator.AtLeastOneOf(path.MatchRoot("password"), path.MatchRoot("password_wo")),
+// ModifyPlan requires a password when a user is to be created. An imported
+// user may be managed without one: its password then stays as it is.
+func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var password, wo types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password"), &password)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
+	if password.IsNull() && wo.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("password_wo"), "Missing SIP password",
+			"A new SIP user needs a password. Set password_wo and password_wo_version (Terraform 1.11 and later; never stored in state), "+
+				"or password (stored in state, marked sensitive). To manage an existing user without changing its password, import it instead.")
 	}
 }
 

@@ -410,7 +410,7 @@ func TestAccSIPUser_invalidInput(t *testing.T) {
 	cases := map[string]struct{ body, want string }{
 		"login too short":        {`login = "abc"` + "\n  password = \"p\"", `Attribute login string length must be between 7 and 15`},
 		"login too long":         {`login = "abcdefghijklmnop"` + "\n  password = \"p\"", `Attribute login string length must be between 7 and 15`},
-		"no password":            {`login = "alice001"`, `At least one of these attributes must be configured: \[password,password_wo\]`},
+		"no password":            {`login = "alice001"`, `(?s)Missing SIP password.*A new SIP user needs a password`},
 		"both passwords":         {`login = "alice001"` + "\n  password = \"p\"\n  password_wo = \"q\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" cannot be specified when "password" is specified`},
 		"version without wo":     {`login = "alice001"` + "\n  password = \"p\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" must be specified when "password_wo_version" is\s+specified`},
 		"empty password":         {`login = "alice001"` + "\n  password = \"\"", `Attribute password string length must be at least 1`},
@@ -464,34 +464,45 @@ func TestAccSIPUser_loginTaken(t *testing.T) {
 	})
 }
 
-// Import blocks, with both forms of ID; afterwards only the password, which
-// the API never returns, is planned.
+// Import blocks, with both forms of ID. Without a password in the
+// configuration the import changes nothing and the user's password stays;
+// with one, the password is the only planned change.
 func TestAccSIPUser_importBlock(t *testing.T) {
-	for name, login := range map[string]string{"uuid": "grace001", "connection and login": "grace002"} {
+	cases := map[string]struct {
+		login, password string
+		byLogin         bool
+		action          plancheck.ResourceActionType
+		storedPassword  string
+	}{
+		"by uuid, keeping the password":                 {"grace001", "", false, plancheck.ResourceActionNoop, "seeded"},
+		"by connection and login, with a password":      {"grace002", `password = "adopted-secret"`, true, plancheck.ResourceActionUpdate, "adopted-secret"},
+		"by connection and login, keeping the password": {"grace003", "", true, plancheck.ResourceActionNoop, "seeded"},
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			api := newTestAPI(t)
-			id, err := api.emu.SeedUser(api.connection, login, map[string]string{"first_name": "Grace", "email": "grace@example.com"})
+			id, err := api.emu.SeedUser(api.connection, tc.login, map[string]string{"first_name": "Grace", "email": "grace@example.com"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			importID := id
-			if login == "grace002" {
-				importID = api.connection + "/" + login
+			if tc.byLogin {
+				importID = api.connection + "/" + tc.login
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
 				CheckDestroy:             api.allGone,
 				Steps: []resource.TestStep{{
-					Config: api.userConfig(fmt.Sprintf("  login = %q\n  password = \"adopted-secret\"\n  first_name = \"Grace\"\n  email = \"grace@example.com\"", login)) +
+					Config: api.userConfig(fmt.Sprintf("  login = %q\n  %s\n  first_name = \"Grace\"\n  email = \"grace@example.com\"", tc.login, tc.password)) +
 						fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", addr, importID),
 					ConfigPlanChecks: resource.ConfigPlanChecks{
 						PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+							plancheck.ExpectResourceAction(addr, tc.action),
 							plancheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(id)),
 						},
 					},
-					Check: api.expectStored(passwordIs("adopted-secret")),
+					Check: api.expectStored(passwordIs(tc.storedPassword)),
 				}},
 			})
 		})

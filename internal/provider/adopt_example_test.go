@@ -1,0 +1,78 @@
+package provider_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+// The adoption example in examples/adopt, as published, end to end: every
+// existing user is imported without a change, and the next plan (which the
+// test framework runs after every apply) is empty.
+func TestAccExample_adoptExistingUsers(t *testing.T) {
+	example, err := os.ReadFile("../../examples/adopt/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := newTestAPI(t)
+	fields := []map[string]string{
+		{"first_name": "Ann", "email": "ann@example.com", "dob": "1980-01-02T00:00:00Z"},
+		{"phone_number": "+4930111", "gender": "Other", "remote_ip": "192.0.2.1"},
+		{},
+		{"avatar": "https://example.com/a.png", "last_name": "Lee"},
+		{"first_name": "Eve"},
+	}
+	for i, f := range fields {
+		if _, err := api.emu.SeedUser(api.connection, fmt.Sprintf("legacy%02d", i), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		Steps: []resource.TestStep{
+			{
+				Config:          api.provider() + string(example),
+				ConfigVariables: config.Variables{"sip_connection_uuid": config.StringVariable(api.connection)},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(`opentact_sip_user.adopted["legacy00"]`, plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction(`opentact_sip_user.adopted["legacy04"]`, plancheck.ResourceActionNoop),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("adopted", knownvalue.MapSizeExact(len(fields))),
+					apiCheck(func() error {
+						for _, u := range api.emu.Users(api.connection) {
+							if u.Password != "seeded" {
+								return fmt.Errorf("adopting %s changed its password", u.Login)
+							}
+						}
+						if n := api.emu.CountRequests("PATCH", "") + api.emu.CountRequests("POST", ""); n != 0 {
+							return fmt.Errorf("adoption made %d write calls", n)
+						}
+						return nil
+					}),
+				},
+			},
+			// The test framework cannot read string-keyed instances from the
+			// final state, so the last step destroys them by configuration.
+			{
+				Config: api.provider(),
+				ConfigStateChecks: []statecheck.StateCheck{apiCheck(func() error {
+					if n := len(api.emu.Users(api.connection)); n != 0 {
+						return fmt.Errorf("%d users left", n)
+					}
+					return nil
+				})},
+			},
+		},
+	})
+}

@@ -1,0 +1,60 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+const oneAddr = "data.opentact_sip_user.test"
+
+func (a *testAPI) oneConfig(body string) string {
+	return a.provider() + fmt.Sprintf("\ndata \"opentact_sip_user\" \"test\" {\n  %s\n}\n", body)
+}
+
+func TestAccSIPUserDataSource(t *testing.T) {
+	api := newTestAPI(t)
+	id, err := api.emu.SeedUser(api.connection, "henry001", map[string]string{"first_name": "Henry", "remote_ip": "192.0.2.44"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("id"), knownvalue.StringExact(id)),
+		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("login"), knownvalue.StringExact("henry001")),
+		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("sip_connection_uuid"), knownvalue.StringExact(api.connection)),
+		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("first_name"), knownvalue.StringExact("Henry")),
+		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("remote_ip"), knownvalue.StringExact("192.0.2.44")),
+		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("email"), knownvalue.Null()),
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      api.oneConfig(fmt.Sprintf("id = %q\n  login = \"henry001\"\n  sip_connection_uuid = %q", id, api.connection)),
+				ExpectError: regexp.MustCompile(`(?s)Exactly one of these attributes must be configured: \[id,login\]`),
+			},
+			{
+				Config:      api.oneConfig(`first_name = "Henry"`),
+				ExpectError: regexp.MustCompile(`(?s)Exactly one of these attributes must be configured: \[id,login\]`),
+			},
+			{Config: api.oneConfig(""), ExpectError: regexp.MustCompile(`Exactly one of these attributes must be configured: \[id,login\]`)},
+			{Config: api.oneConfig(`login = "henry001"`), ExpectError: regexp.MustCompile(`(?s)These attributes must be configured together: \[sip_connection_uuid,login\]`)},
+			{Config: api.oneConfig(`id = "00000000-0000-4000-8000-000000000000"`), ExpectError: regexp.MustCompile(`(?s)No SIP user has id\s+00000000-0000-4000-8000-000000000000`)},
+			{
+				Config:      api.oneConfig(fmt.Sprintf("sip_connection_uuid = %q\n  login = \"nobody01\"", api.connection)),
+				ExpectError: regexp.MustCompile(`(?s)No SIP user has login "nobody01" on SIP connection\s+` + api.connection),
+			},
+			{
+				Config:      api.oneConfig(fmt.Sprintf("id = %q\n  sip_connection_uuid = %q", id, api.connection)),
+				ExpectError: regexp.MustCompile(`(?s)These attributes cannot be configured together: \[id,sip_connection_uuid\]`),
+			},
+			{Config: api.oneConfig(fmt.Sprintf("id = %q", id)), ConfigStateChecks: found},
+			{Config: api.oneConfig(fmt.Sprintf("sip_connection_uuid = %q\n  login = \"henry001\"", api.connection)), ConfigStateChecks: found},
+		},
+	})
+}
