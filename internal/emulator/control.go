@@ -153,3 +153,16 @@ func (s *Server) BackdateUser(uuid string, by time.Duration) {
 		s.users[uuid] = u
 	}
 }
+
+// Digests returns the ha1 and ha1b the API reports for a user, for tests
+// that prove they never leave the provider.
+func (s *Server) Digests(uuid string) (ha1, ha1b string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[uuid]
+	if !ok {
+		return "", "", false
+	}
+	ha1, ha1b = s.digests(u)
+	return ha1, ha1b, true
+}

@@ -70,9 +70,15 @@ func md5hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// digests are a user's SIP digest credentials, as the API computes them.
+func (s *Server) digests(u User) (ha1, ha1b string) {
+	realm := s.connections[u.Connection].Subdomain + ".sip.opentact.org"
+	return md5hex(u.Login + ":" + realm + ":" + u.Password), md5hex(u.Login + "@" + realm + ":" + realm + ":" + u.Password)
+}
+
 func (s *Server) render(u User) map[string]any {
 	conn := s.connections[u.Connection]
-	realm := conn.Subdomain + ".sip.opentact.org"
+	ha1, ha1b := s.digests(u)
 	actor := map[string]any{
 		"uuid": "4d3c2b1a-0f9e-4d8c-b7a6-958473625140", "email": "admin@example.com",
 		"password": ActorPassword, "token": ActorToken, "role": "Admin", "account": map[string]any{},
@@ -82,8 +88,8 @@ func (s *Server) render(u User) map[string]any {
 		"login":       u.Login,
 		"created_on":  u.CreatedOn.UTC().Format(time.RFC3339),
 		"modified_on": u.ModifiedOn.UTC().Format(time.RFC3339),
-		"ha1":         md5hex(u.Login + ":" + realm + ":" + u.Password),
-		"ha1b":        md5hex(u.Login + "@" + realm + ":" + realm + ":" + u.Password),
+		"ha1":         ha1,
+		"ha1b":        ha1b,
 		"groups":      []any{},
 		"sip_connection": map[string]any{
 			"uuid": conn.UUID, "name": conn.Name, "is_active": true, "subdomain": conn.Subdomain,

@@ -77,5 +77,5 @@ type RedirectError struct {
 }
 
 func (e *RedirectError) Error() string {
-	return fmt.Sprintf("refused to follow a redirect from %s to %s: the API token is only sent to the configured base_url's host; point base_url at the final address instead", e.From, e.To)
+	return fmt.Sprintf("the answer redirects from %s to %s, which is not followed: the API token is only sent to the configured base_url's host; point base_url at the final address instead", e.From, e.To)
 }

@@ -22,7 +22,9 @@ import (
 // TF_ACC_TERRAFORM_PATH) against an emulator of its own on 127.0.0.1.
 
 var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"opentact": providerserver.NewProtocol6WithError(provider.New("test")()),
+	"opentact": func() (tfprotov6.ProviderServer, error) {
+		return providerserver.NewProtocol6WithError(provider.New("test")())()
+	},
 }
 
 // testAPI is one emulator and a SIP connection of the test's own.
@@ -32,9 +34,9 @@ type testAPI struct {
 	connection string
 }
 
-func newTestAPI(t *testing.T) *testAPI {
+func newTestAPI(t *testing.T, opts ...emulator.Options) *testAPI {
 	t.Helper()
-	emu := emulator.New(emulator.Options{})
+	emu := emulator.New(append(opts, emulator.Options{})[0])
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	return &testAPI{emu: emu, url: srv.URL, connection: emu.AddConnection("conn-" + strings.ToLower(regexp.MustCompile(`\W`).ReplaceAllString(t.Name(), "")))}
