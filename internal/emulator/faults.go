@@ -93,6 +93,14 @@ func (s *Server) SetRandomFaults(rate float64, statuses []int, retryAfter string
 	s.random = &randomFaults{rate: rate, statuses: statuses, retryAfter: retryAfter, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))} //nolint:gosec // test traffic shaping
 }
 
+// ClearFaults drops the queued faults and turns random faults off.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+	s.random = nil
+}
+
 // PendingFaults is how many queued faults have not fired yet.
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
