@@ -42,6 +42,12 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.SetLatency(time.Duration(ms) * time.Millisecond)
 		w.WriteHeader(http.StatusNoContent)
+	case adminPrefix + "connections":
+		if r.Method != http.MethodPost || r.URL.Query().Get("name") == "" {
+			http.Error(w, "POST with ?name=", http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"uuid": s.AddConnection(r.URL.Query().Get("name"))})
 	case adminPrefix + "faults":
 		var f Fault
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultToken is the token the emulator accepts unless told otherwise.
-const DefaultToken = "emulator-token"
+const DefaultToken = "emulator-token" //nolint:gosec // the emulator's own fake credential
 
 // Options configure a Server.
 type Options struct {

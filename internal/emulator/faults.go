@@ -38,7 +38,8 @@ func (f *Fault) apply(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler)
 	case f.RedirectTo != "":
-		http.Redirect(w, r, strings.TrimRight(f.RedirectTo, "/")+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+		// An open redirect is the point: it tests that clients refuse it.
+		http.Redirect(w, r, strings.TrimRight(f.RedirectTo, "/")+r.URL.RequestURI(), http.StatusTemporaryRedirect) //nolint:gosec // see above
 		return
 	}
 	status := f.Status

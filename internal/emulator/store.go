@@ -13,8 +13,8 @@ import (
 // does (created_by/modified_by carry the acting person's password and
 // token). Tests assert that none of them ever leaves the provider.
 const (
-	ActorPassword = "emulator-actor-password-5f3a9c"
-	ActorToken    = "emulator-actor-token-8e21d7"
+	ActorPassword = "emulator-actor-password-5f3a9c" //nolint:gosec // fake, for leak tests
+	ActorToken    = "emulator-actor-token-8e21d7"    //nolint:gosec // fake, for leak tests
 )
 
 // Connection is a SIP connection users belong to.

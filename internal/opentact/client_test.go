@@ -106,14 +106,14 @@ func TestClientLifecycle(t *testing.T) {
 }
 
 func TestClientSendsDocumentedRequests(t *testing.T) {
-	emu, c := newPair(t, func(cfg *opentact.Config) { cfg.Token = "  " + emulator.DefaultToken + "\n" })
+	emu := emulator.New(emulator.Options{})
 	var seen []*http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = append(seen, r.Clone(context.Background()))
 		emu.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	c = newClient(t, srv.URL+"/", " "+emulator.DefaultToken+"\n")
+	c := newClient(t, srv.URL+"/", " "+emulator.DefaultToken+"\n")
 	u := createAlice(t, c)
 	_, _ = c.GetUser(context.Background(), u.UUID)
 	_, _ = c.ListUsers(context.Background(), berlin)

@@ -399,7 +399,7 @@ func TestAccSIPUser_writeOnlyNeedsTerraform111(t *testing.T) {
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipAbove(tfversion.Version1_10_0)},
 		Steps: []resource.TestStep{{
 			Config:      api.userConfig("  login = \"frank001\"\n  password_wo = \"x-secret\"\n  password_wo_version = 1"),
-			ExpectError: regexp.MustCompile(`(?s)password_wo needs Terraform 1.11.*set the password with the\s+` + "`password`"),
+			ExpectError: regexp.MustCompile(`(?s)password_wo needs Terraform 1.11.*set\s+the\s+password\s+with\s+the\s+` + "`password`"),
 		}},
 	})
 }
