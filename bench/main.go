@@ -24,8 +24,8 @@ import (
 const wrapEnv = "BENCH_WRAP_REAL"
 
 func main() {
-	if real := os.Getenv(wrapEnv); real != "" {
-		os.Exit(wrapProvider(real))
+	if provider := os.Getenv(wrapEnv); provider != "" {
+		os.Exit(wrapProvider(provider))
 	}
 	cfg := options{}
 	flag.StringVar(&cfg.sizes, "n", "100,500,1000", "numbers of SIP users, comma-separated")
@@ -54,8 +54,8 @@ type options struct {
 // wrapProvider runs the real provider with this process's stdio and
 // arguments, forwards signals, and appends the provider's peak RSS (KiB)
 // to the file named by BENCH_RSS_FILE.
-func wrapProvider(real string) int {
-	cmd := exec.Command(real, os.Args[1:]...)
+func wrapProvider(provider string) int {
+	cmd := exec.Command(provider, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -71,7 +71,7 @@ func wrapProvider(real string) int {
 	_ = cmd.Wait()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		if f, err := os.OpenFile(os.Getenv("BENCH_RSS_FILE"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
-			fmt.Fprintln(f, ru.Maxrss)
+			_, _ = fmt.Fprintln(f, ru.Maxrss)
 			_ = f.Close()
 		}
 	}
@@ -233,7 +233,7 @@ func cliVersion(cli string) string {
 }
 
 func getJSON(url string, v any) error {
-	resp, err := http.Get(url) //nolint:gosec,noctx // the loopback emulator
+	resp, err := http.Get(url) //nolint:noctx // the loopback emulator
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func getJSON(url string, v any) error {
 }
 
 func post(url string, v any) error {
-	resp, err := http.Post(url, "application/json", nil) //nolint:gosec,noctx // the loopback emulator
+	resp, err := http.Post(url, "application/json", nil) //nolint:noctx // the loopback emulator
 	if err != nil {
 		return err
 	}

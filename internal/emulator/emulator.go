@@ -148,9 +148,8 @@ func (s *Server) list(w http.ResponseWriter, connection string) {
 func (s *Server) get(w http.ResponseWriter, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[id]
+	u, ok := s.findUser(w, id)
 	if !ok {
-		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP user %s not found", id))
 		return
 	}
 	writePayload(w, s.render(u))
@@ -202,9 +201,8 @@ func (s *Server) modify(w http.ResponseWriter, id string, body []byte) {
 	fields, err := decodeFields(body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[id]
+	u, ok := s.findUser(w, id)
 	if !ok {
-		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP user %s not found", id))
 		return
 	}
 	if err != nil {
@@ -260,13 +258,22 @@ func (s *Server) patch(u *User, fields map[string]*string) (int, int, string) {
 func (s *Server) remove(w http.ResponseWriter, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[id]
+	u, ok := s.findUser(w, id)
 	if !ok {
-		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP user %s not found", id))
 		return
 	}
 	delete(s.users, id)
 	writePayload(w, s.render(u))
+}
+
+// findUser returns the user with this uuid, or answers 404. The caller
+// holds s.mu.
+func (s *Server) findUser(w http.ResponseWriter, id string) (User, bool) {
+	u, ok := s.users[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("SIP user %s not found", id))
+	}
+	return u, ok
 }
 
 func writePayload(w http.ResponseWriter, payload any) {
