@@ -209,8 +209,12 @@ func (c *Client) fail(cl call, status int, kind error, message string) error {
 	}
 }
 
+// minScrubLength keeps a token too short to be a secret (an emulator's "t")
+// from turning every "t" of a message into "[token]".
+const minScrubLength = 8
+
 func (c *Client) scrub(s string) string {
-	if c.token == "" {
+	if len(c.token) < minScrubLength {
 		return s
 	}
 	return strings.ReplaceAll(s, c.token, "[token]")

@@ -180,6 +180,14 @@ func TestErrorsNeverHoldTheToken(t *testing.T) {
 	}
 }
 
+func TestShortTokenDoesNotMangleMessages(t *testing.T) {
+	raw := rawServer(t, 409, `{"success":false,"message":"login taken on this connection","status":409}`)
+	_, err := newClient(t, raw, "t").GetUser(context.Background(), "00000000-0000-4000-8000-000000000000")
+	if err == nil || !strings.Contains(err.Error(), "login taken on this connection") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestDecodedUserHoldsNoSecrets(t *testing.T) {
 	_, c := newPair(t)
 	u := createAlice(t, c)
