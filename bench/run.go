@@ -152,21 +152,13 @@ func (b *bench) lifecycle(kind string, n, latencyMs, spread int, coalesce bool) 
 		if emu != nil {
 			_ = post(emu.url+"/_emulator/reset", nil)
 		}
-		args := append(append([]string{}, op.args...), "-input=false", "-no-color", "-compact-warnings", fmt.Sprintf("-parallelism=%d", b.parallelism))
-		cmd := exec.Command(b.cli, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(b.work, "cli.tfrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-			wrapEnv+"="+filepath.Join(b.work, "real", "terraform-provider-opentact"), "BENCH_RSS_FILE="+rssFile)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		err := cmd.Run()
-		*op.dst = time.Since(start).Seconds()
+		seconds, code, out, err := b.terraform(dir, rssFile, op.args...)
+		*op.dst = seconds
 		// restapi's plan after apply is not empty (exit 2): that is its
 		// behaviour on this API, not a failure of the bench.
-		restapiDiff := kind == "restapi" && op.args[0] == "plan" && cmd.ProcessState.ExitCode() == 2
+		restapiDiff := kind == "restapi" && op.args[0] == "plan" && code == 2
 		if err != nil && !restapiDiff {
-			return r, fmt.Errorf("terraform %s: %v\n%s", op.args[0], err, tail(out.String(), 3000))
+			return r, fmt.Errorf("terraform %s: %v\n%s", op.args[0], err, tail(out))
 		}
 		if emu != nil {
 			var st stats
@@ -193,6 +185,85 @@ func (b *bench) lifecycle(kind string, n, latencyMs, spread int, coalesce bool) 
 		r.rssMiB = maxRSSMiB(rssFile)
 	}
 	return r, nil
+}
+
+// terraform runs one CLI command in dir and times it.
+func (b *bench) terraform(dir, rssFile string, args ...string) (seconds float64, code int, output string, err error) {
+	args = append(append([]string{}, args...), "-input=false", "-no-color", "-compact-warnings", fmt.Sprintf("-parallelism=%d", b.parallelism))
+	cmd := exec.Command(b.cli, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(b.work, "cli.tfrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
+		wrapEnv+"="+filepath.Join(b.work, "real", "terraform-provider-opentact"), "BENCH_RSS_FILE="+rssFile)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err = cmd.Run()
+	return time.Since(start).Seconds(), cmd.ProcessState.ExitCode(), out.String(), err
+}
+
+type refresh struct {
+	name        string
+	seconds     float64
+	gets, lists int
+}
+
+// refreshBothWays applies n users spread over connections, then times a
+// plan with coalesce_reads on and one with it off.
+func (b *bench) refreshBothWays(n, latencyMs, spread int) ([]refresh, error) {
+	dir, err := os.MkdirTemp(b.work, "coalesce-")
+	if err != nil {
+		return nil, err
+	}
+	emu, err := b.startEmulator(latencyMs)
+	if err != nil {
+		return nil, err
+	}
+	defer emu.stop()
+	config, err := b.config("opentact", n, spread, true, emu)
+	if err != nil {
+		return nil, err
+	}
+	main := filepath.Join(dir, "main.tf")
+	if err := writeFile(main, config); err != nil {
+		return nil, err
+	}
+	rss := filepath.Join(dir, "rss")
+	if _, _, out, err := b.terraform(dir, rss, "apply", "-auto-approve"); err != nil {
+		return nil, fmt.Errorf("apply: %v\n%s", err, tail(out))
+	}
+	var plans []refresh
+	for _, coalesce := range []bool{true, false} {
+		name := "coalesced (default)"
+		if !coalesce {
+			name = "one GET per user"
+			if err := writeFile(main, strings.Replace(config, "coalesce_reads = true", "coalesce_reads = false", 1)); err != nil {
+				return nil, err
+			}
+		}
+		_ = post(emu.url+"/_emulator/reset", nil)
+		seconds, _, out, err := b.terraform(dir, rss, "plan", "-detailed-exitcode")
+		if err != nil {
+			return nil, fmt.Errorf("plan: %v\n%s", err, tail(out))
+		}
+		var st stats
+		if err := getJSON(emu.url+"/_emulator/stats", &st); err != nil {
+			return nil, err
+		}
+		p := refresh{name: name, seconds: seconds}
+		for call, count := range st.Calls {
+			switch {
+			case strings.HasSuffix(call, "/users"):
+				p.lists += count
+			case strings.HasPrefix(call, "GET "):
+				p.gets += count
+			}
+		}
+		plans = append(plans, p)
+	}
+	if _, _, out, err := b.terraform(dir, rss, "destroy", "-auto-approve"); err != nil {
+		return nil, fmt.Errorf("destroy: %v\n%s", err, tail(out))
+	}
+	return plans, nil
 }
 
 func (b *bench) config(kind string, n, spread int, coalesce bool, emu *emulatorProc) (string, error) {
@@ -273,7 +344,9 @@ func maxRSSMiB(path string) float64 {
 	return float64(peak) / 1024
 }
 
-func tail(s string, n int) string {
+// tail is the end of a command's output, where its error is.
+func tail(s string) string {
+	const n = 3000
 	if len(s) > n {
 		return s[len(s)-n:]
 	}
