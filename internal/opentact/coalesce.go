@@ -11,6 +11,7 @@ import (
 // reads from one list call. The first reads of a connection use single GETs,
 // so a state that manages one user of a connection with 10,000 users never
 // pulls the whole list; from the third read on, one list answers them all.
+// The provider's coalesce_reads documentation spells this number out.
 const CoalesceThreshold = 3
 
 // snapshots holds, per SIP connection, the users of one list call, for the

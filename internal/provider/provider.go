@@ -74,8 +74,9 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"coalesce_reads": schema.BoolAttribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("Whether refreshing many `opentact_sip_user` resources of one SIP connection is served by one list call instead of one call per user. "+
-					"From the %d. read of a connection in one run, reads share one list of that connection; users missing from it are confirmed one by one. Defaults to `true`.", opentact.CoalesceThreshold),
+				MarkdownDescription: "Whether refreshing many `opentact_sip_user` resources of one SIP connection is served by one list call instead of one call per user. " +
+					"The first two reads of a connection in a run are single calls (so managing a few users of a very large connection never pulls its whole list); from the third on, " +
+					"reads share one list of that connection, and a user missing from it is confirmed with its own call. Defaults to `true`.",
 			},
 		},
 	}
