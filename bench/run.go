@@ -117,6 +117,19 @@ type stats struct {
 	Users int            `json:"users"`
 }
 
+// reads splits the read calls into single GETs and list calls.
+func (st stats) reads() (gets, lists int) {
+	for call, count := range st.Calls {
+		switch {
+		case strings.HasSuffix(call, "/users"):
+			lists += count
+		case strings.HasPrefix(call, "GET "):
+			gets += count
+		}
+	}
+	return gets, lists
+}
+
 // lifecycle applies, refreshes (plan) and destroys n resources of a kind,
 // timing each command and counting the API calls it made.
 func (b *bench) lifecycle(kind string, n, latencyMs, spread int, coalesce bool) (result, error) {
@@ -167,14 +180,7 @@ func (b *bench) lifecycle(kind string, n, latencyMs, spread int, coalesce bool) 
 			}
 			r.calls[i] = float64(st.Total) / float64(n)
 			if op.args[0] == "plan" {
-				for call, count := range st.Calls {
-					switch {
-					case strings.HasSuffix(call, "/users"):
-						r.planLists += count
-					case strings.HasPrefix(call, "GET "):
-						r.planGets += count
-					}
-				}
+				r.planGets, r.planLists = st.reads()
 			}
 			if op.args[0] == "apply" && st.Users != n {
 				return r, fmt.Errorf("apply left %d users, want %d", st.Users, n)
@@ -250,14 +256,7 @@ func (b *bench) refreshBothWays(n, latencyMs, spread int) ([]refresh, error) {
 			return nil, err
 		}
 		p := refresh{name: name, seconds: seconds}
-		for call, count := range st.Calls {
-			switch {
-			case strings.HasSuffix(call, "/users"):
-				p.lists += count
-			case strings.HasPrefix(call, "GET "):
-				p.gets += count
-			}
-		}
+		p.gets, p.lists = st.reads()
 		plans = append(plans, p)
 	}
 	if _, _, out, err := b.terraform(dir, rss, "destroy", "-auto-approve"); err != nil {
