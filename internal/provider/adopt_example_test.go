@@ -3,6 +3,7 @@ package provider_test
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -10,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 // The adoption example in examples/adopt, as published, end to end: every
@@ -34,9 +34,25 @@ func TestAccExample_adoptExistingUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if !cliAtLeast(t, "1.7.0") {
+		// import blocks take for_each from Terraform 1.7: an older CLI must
+		// refuse the example rather than do something else with it, as the
+		// README says.
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:          api.provider() + string(example),
+				ConfigVariables: config.Variables{"sip_connection_uuid": config.StringVariable(api.connection)},
+				ExpectError:     regexp.MustCompile(`An argument named "for_each" is not expected here`),
+			},
+				// The harness reads the state with the last configuration.
+				{Config: api.provider()},
+			},
+		})
+		return
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
 		Steps: []resource.TestStep{
 			{
 				Config:          api.provider() + string(example),

@@ -1,13 +1,19 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/hashicorp/go-version"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -96,4 +102,40 @@ type apiCheck func() error
 
 func (c apiCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	resp.Error = c()
+}
+
+// cliVersion is the version of the CLI the acceptance tests drive (the one
+// terraform-plugin-testing picks: TF_ACC_TERRAFORM_PATH, else terraform on
+// PATH). Tests use it to assert what each version must do, instead of
+// skipping.
+var cliVersion = sync.OnceValues(func() (*version.Version, error) {
+	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if cli == "" {
+		found, err := exec.LookPath("terraform")
+		if err != nil {
+			return nil, err
+		}
+		cli = found
+	}
+	out, err := exec.Command(cli, "version", "-json").Output()
+	if err != nil {
+		return nil, err
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out[bytes.IndexByte(out, '{'):], &v); err != nil {
+		return nil, fmt.Errorf("reading %s version -json: %w", cli, err)
+	}
+	return version.NewVersion(v.Version)
+})
+
+// cliAtLeast reports whether the CLI under test is at least version min.
+func cliAtLeast(t *testing.T, min string) bool {
+	t.Helper()
+	v, err := cliVersion()
+	if err != nil {
+		t.Fatalf("cannot tell the CLI's version: %v", err)
+	}
+	return v.GreaterThanOrEqual(version.Must(version.NewVersion(min)))
 }

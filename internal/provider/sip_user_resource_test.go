@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/opentact/terraform-provider-opentact/internal/emulator"
 )
@@ -221,7 +220,13 @@ func TestAccSIPUser_requiredOnly(t *testing.T) {
 				// The API answers dob in UTC: the same instant is no change.
 				Config: api.userConfig(`  login = "bob00001"` + "\n" + `  password = "pw-bob"` + "\n" + `  email = "bob@example.com"` + "\n" + `  dob = "1990-04-01T02:00:00+02:00"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						// Same connection: its facts stay known in the plan.
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("sip_connection_name"), knownvalue.StringExact("conn-testaccsipuser_requiredonly")),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("account_uuid"), knownvalue.StringExact(emulator.AccountUUID)),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("modified_on")),
+					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("dob"), knownvalue.StringExact("1990-04-01T02:00:00+02:00")),
@@ -312,15 +317,31 @@ func TestAccSIPUser_drift(t *testing.T) {
 	})
 }
 
+// Write-only passwords: created, not re-sent without a new version, rotated
+// with one, switched to and from the classic password, never in state. Under
+// a CLI before 1.11 the same configuration must fail at plan with a message
+// naming the alternative.
 func TestAccSIPUser_writeOnlyPassword(t *testing.T) {
 	api := newTestAPI(t)
 	wo := func(password string, version int) string {
 		return api.userConfig(fmt.Sprintf("  login = \"dave0001\"\n  password_wo = %q\n  password_wo_version = %d", password, version))
 	}
+	if !cliAtLeast(t, "1.11.0") {
+		// Before Terraform 1.11 there are no write-only arguments: the plan
+		// fails, saying what to use instead, and nothing reaches the API.
+		t.Cleanup(api.noAPICalls(t))
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      wo("wo-secret-one", 1),
+				ExpectError: regexp.MustCompile(`(?s)password_wo needs Terraform 1.11.*set\s+the\s+password\s+with\s+the\s+` + "`password`"),
+			}},
+		})
+		return
+	}
 	secrets := noSecretsInState{"wo-secret-one", "wo-secret-two", "classic-secret", "wo-secret-three"}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{
@@ -386,21 +407,6 @@ func TestAccSIPUser_classicPasswordRotation(t *testing.T) {
 				Check: api.expectStored(passwordIs("new-secret")),
 			},
 		},
-	})
-}
-
-// Terraform before 1.11 cannot carry write-only values: the error says what
-// to use instead.
-func TestAccSIPUser_writeOnlyNeedsTerraform111(t *testing.T) {
-	api := newTestAPI(t)
-	t.Cleanup(api.noAPICalls(t))
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipAbove(tfversion.Version1_10_0)},
-		Steps: []resource.TestStep{{
-			Config:      api.userConfig("  login = \"frank001\"\n  password_wo = \"x-secret\"\n  password_wo_version = 1"),
-			ExpectError: regexp.MustCompile(`(?s)password_wo needs Terraform 1.11.*set\s+the\s+password\s+with\s+the\s+` + "`password`"),
-		}},
 	})
 }
 
@@ -491,7 +497,6 @@ func TestAccSIPUser_importBlock(t *testing.T) {
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
 				CheckDestroy:             api.allGone,
 				Steps: []resource.TestStep{{
 					Config: api.userConfig(fmt.Sprintf("  login = %q\n  %s\n  first_name = \"Grace\"\n  email = \"grace@example.com\"", tc.login, tc.password)) +
