@@ -130,12 +130,12 @@ var cliVersion = sync.OnceValues(func() (*version.Version, error) {
 	return version.NewVersion(v.Version)
 })
 
-// cliAtLeast reports whether the CLI under test is at least version min.
-func cliAtLeast(t *testing.T, min string) bool {
+// cliAtLeast reports whether the CLI under test is at least version least.
+func cliAtLeast(t *testing.T, least string) bool {
 	t.Helper()
 	v, err := cliVersion()
 	if err != nil {
 		t.Fatalf("cannot tell the CLI's version: %v", err)
 	}
-	return v.GreaterThanOrEqual(version.Must(version.NewVersion(min)))
+	return v.GreaterThanOrEqual(version.Must(version.NewVersion(least)))
 }
