@@ -27,3 +27,13 @@ func TestQuietUnlessLogging(t *testing.T) {
 		})
 	}
 }
+
+func TestGCForShortLife(t *testing.T) {
+	for gogc, want := range map[string]int{"": 400, "100": -1, "off": -1} {
+		got := -1
+		gcForShortLife(func(string) string { return gogc }, func(p int) int { got = p; return 100 })
+		if got != want {
+			t.Errorf("GOGC=%q: set %d, want %d (-1: left alone)", gogc, got, want)
+		}
+	}
+}
