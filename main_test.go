@@ -29,11 +29,27 @@ func TestQuietUnlessLogging(t *testing.T) {
 }
 
 func TestGCForShortLife(t *testing.T) {
-	for gogc, want := range map[string]int{"": 400, "100": -1, "off": -1} {
-		got := -1
-		gcForShortLife(func(string) string { return gogc }, func(p int) int { got = p; return 100 })
-		if got != want {
-			t.Errorf("GOGC=%q: set %d, want %d (-1: left alone)", gogc, got, want)
-		}
+	for name, tc := range map[string]struct {
+		env           map[string]string
+		gogc          int
+		limit         int64
+		leavesItAlone bool
+	}{
+		"nothing set":    {env: map[string]string{}, gogc: 400, limit: 128 << 20},
+		"GOGC set":       {env: map[string]string{"GOGC": "100"}, leavesItAlone: true},
+		"GOMEMLIMIT set": {env: map[string]string{"GOMEMLIMIT": "1GiB"}, leavesItAlone: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			gogc, limit := -1, int64(-1)
+			gcForShortLife(func(k string) string { return tc.env[k] },
+				func(p int) int { gogc = p; return 100 },
+				func(l int64) int64 { limit = l; return 0 })
+			if tc.leavesItAlone && (gogc != -1 || limit != -1) {
+				t.Fatalf("changed the GC (GOGC %d, limit %d) although the environment sets it", gogc, limit)
+			}
+			if !tc.leavesItAlone && (gogc != tc.gogc || limit != tc.limit) {
+				t.Fatalf("GOGC %d, limit %d; want %d and %d", gogc, limit, tc.gogc, tc.limit)
+			}
+		})
 	}
 }
