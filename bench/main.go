@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -95,7 +97,7 @@ type bench struct {
 }
 
 func run(cfg options) error {
-	cli, err := exec.LookPath(firstNonEmpty(os.Getenv("TF_ACC_TERRAFORM_PATH"), "terraform"))
+	cli, err := exec.LookPath(cmp.Or(os.Getenv("TF_ACC_TERRAFORM_PATH"), "terraform"))
 	if err != nil {
 		return errors.New("no terraform CLI found: install Terraform 1.11+ or name a CLI in TF_ACC_TERRAFORM_PATH")
 	}
@@ -121,7 +123,7 @@ func run(cfg options) error {
 				kinds = append(kinds, "restapi")
 			}
 			for _, kind := range kinds {
-				if kind == "terraform_data" && lat != 0 && contains(ints(cfg.latencies), 0) {
+				if kind == "terraform_data" && lat != 0 && slices.Contains(ints(cfg.latencies), 0) {
 					continue // no API, no latency: once is enough
 				}
 				r, err := b.lifecycle(kind, n, lat, 1, true)
@@ -141,15 +143,6 @@ func run(cfg options) error {
 		return b.coalescingTable(cfg)
 	}
 	return nil
-}
-
-func contains(xs []int, v int) bool {
-	for _, x := range xs {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func summarize(cfg options, lifecycle, calls map[string]float64) {
@@ -213,15 +206,6 @@ func (r result) row(kind string, n, lat int) string {
 		}
 	}
 	return fmt.Sprintf("| %s | %d | %d ms | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |", kind, n, lat, r.apply, r.plan, r.destroy, r.apply+r.plan+r.destroy, c[0], c[1], c[2], rss)
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func cliVersion(cli string) string {

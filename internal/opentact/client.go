@@ -61,7 +61,6 @@ type Client struct {
 	logger     Logger
 	coalesce   bool
 	snapshots  snapshots
-	now        func() time.Time
 }
 
 // New checks the configuration and builds a client. Errors say which
@@ -86,7 +85,6 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: cfg.MaxRetries,
 		logger:     cfg.Logger,
 		coalesce:   cfg.CoalesceReads,
-		now:        time.Now,
 	}
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-opentact"

@@ -139,7 +139,7 @@ func TestClientSendsDocumentedRequests(t *testing.T) {
 }
 
 func TestClientErrorKinds(t *testing.T) {
-	emu, c := newPair(t)
+	_, c := newPair(t)
 	ctx := context.Background()
 	createAlice(t, c)
 
@@ -155,13 +155,12 @@ func TestClientErrorKinds(t *testing.T) {
 	_, err = c.ListUsers(ctx, "11111111-1111-4111-8111-111111111111")
 	assertAPIError(t, err, opentact.ErrNotFound, 404, "11111111-1111-4111-8111-111111111111")
 
-	wrong := newClient(t, "http://"+hostOf(t, c), "wrong-token-value")
+	wrong := newClient(t, "http://"+c.Host(), "wrong-token-value")
 	_, err = wrong.ListUsers(ctx, berlin)
 	assertAPIError(t, err, opentact.ErrAuth, 401, "X-Auth-Token")
 	if strings.Contains(err.Error(), "wrong-token-value") {
 		t.Errorf("error text holds the token: %v", err)
 	}
-	_ = emu
 
 	for status, kind := range map[int]error{403: opentact.ErrAuth, 422: opentact.ErrValidation, 500: opentact.ErrServer} {
 		raw := rawServer(t, status, `{"success":false,"message":"nope","status":`+itoa(status)+`}`)
@@ -228,11 +227,6 @@ func rawServer(t *testing.T, status int, body string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-func hostOf(t *testing.T, c *opentact.Client) string {
-	t.Helper()
-	return c.Host()
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }

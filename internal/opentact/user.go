@@ -108,15 +108,6 @@ func (p UserPatch) Fields() []Field {
 	return out
 }
 
-// SIPConnectionUUID is the connection the patch moves the user to, if any.
-func (p UserPatch) SIPConnectionUUID() (string, bool) {
-	v, ok := p.fields[FieldSIPConnectionUUID]
-	if !ok || v == nil {
-		return "", false
-	}
-	return *v, true
-}
-
 // MarshalJSON writes exactly the named fields.
 func (p UserPatch) MarshalJSON() ([]byte, error) {
 	if p.fields == nil {

@@ -18,7 +18,7 @@ const adoptionSkew = 2 * time.Minute
 
 // ListUsers returns every user of a SIP connection.
 func (c *Client) ListUsers(ctx context.Context, connectionUUID string) ([]User, error) {
-	cl := call{method: http.MethodGet, path: "/rest/sip/connection/" + url.PathEscape(connectionUUID) + "/users"}
+	cl := call{method: http.MethodGet, path: usersPath(connectionUUID)}
 	payload, err := c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (c *Client) FindUserByLogin(ctx context.Context, connectionUUID, login stri
 		}
 	}
 	return nil, &APIError{
-		Method: http.MethodGet, Path: "/rest/sip/connection/" + url.PathEscape(connectionUUID) + "/users", Host: c.base.Host,
+		Method: http.MethodGet, Path: usersPath(connectionUUID), Host: c.base.Host,
 		Message: "no SIP user with login " + login + " on SIP connection " + connectionUUID, kind: ErrNotFound,
 	}
 }
@@ -76,7 +76,7 @@ func (c *Client) FindUserByLogin(ctx context.Context, connectionUUID, login stri
 // caller's to report: the login belonged to someone before.
 func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*User, error) {
 	defer c.snapshots.invalidate()
-	started := c.now()
+	started := time.Now()
 	cl := call{method: http.MethodPost, path: pathUser, body: req, unsafe: true}
 	for attempt := 0; ; attempt++ {
 		u, err := c.userCall(ctx, cl)
@@ -122,6 +122,10 @@ func (c *Client) userCall(ctx context.Context, cl call) (*User, error) {
 		return nil, c.fail(cl, http.StatusOK, kind, problem)
 	}
 	return u, nil
+}
+
+func usersPath(connectionUUID string) string {
+	return "/rest/sip/connection/" + url.PathEscape(connectionUUID) + "/users"
 }
 
 func userPath(uuid string) string {
