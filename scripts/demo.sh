@@ -6,8 +6,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/lib.sh"
 cli=$(find_cli)
-work=$(mktemp -d)
-trap 'stop_emulator; rm -rf "$work"' EXIT
+make_work
 
 build_provider
 start_emulator

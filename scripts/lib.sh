@@ -1,5 +1,5 @@
 # Shared by the scripts that drive a Terraform CLI against the emulator:
-# source it, then call the functions. Each caller sets `work` to a temp dir.
+# source it, call make_work, then the other functions.
 
 # find_cli prints the Terraform CLI to use, or explains in one line how to
 # get one and fails.
@@ -11,6 +11,13 @@ find_cli() {
     return 1
   fi
   echo "$cli"
+}
+
+# make_work sets `work` to a new temp dir that is removed, with the emulator
+# stopped, when the script exits.
+make_work() {
+  work=$(mktemp -d)
+  trap 'stop_emulator; rm -rf "$work"' EXIT
 }
 
 # build_provider builds the provider into $work/bin.

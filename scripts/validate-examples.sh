@@ -8,8 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/lib.sh"
 cli=$(find_cli)
-work=$(mktemp -d)
-trap 'stop_emulator; rm -rf "$work"' EXIT
+make_work
 
 "$cli" fmt -check -recursive "$repo/examples"
 build_provider
