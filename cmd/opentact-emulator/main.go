@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -21,15 +22,23 @@ func main() {
 	token := flag.String("token", emulator.DefaultToken, "the X-Auth-Token the emulator accepts")
 	latency := flag.Duration("latency", 0, "delay added to every API answer")
 	addrFile := flag.String("addr-file", "", "write the base URL to this file once listening")
+	var limit emulator.RateLimit
+	flag.Float64Var(&limit.PerSecond, "rate-limit", 0, "API requests per second before answering 429 (0: no limit)")
+	flag.IntVar(&limit.Burst, "rate-burst", 0, "requests allowed at once (0: the rate rounded up, at least 1)")
+	flag.BoolVar(&limit.Headers, "rate-headers", false, "add RateLimit-* and X-RateLimit-* headers to every API answer")
 	flag.Parse()
 
-	if err := run(*listen, *token, *latency, *addrFile); err != nil {
+	opts := emulator.Options{Token: *token, Latency: *latency, RateLimit: limit}
+	if err := run(*listen, opts, *addrFile); err != nil {
 		fmt.Fprintln(os.Stderr, "opentact-emulator:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, token string, latency time.Duration, addrFile string) error {
+func run(listen string, opts emulator.Options, addrFile string) error {
+	if opts.RateLimit.PerSecond < 0 || opts.RateLimit.Burst < 0 {
+		return errors.New("-rate-limit and -rate-burst must not be negative")
+	}
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return err
@@ -47,11 +56,18 @@ func run(listen, token string, latency time.Duration, addrFile string) error {
 			return err
 		}
 	}
-	fmt.Printf("OpenTact API emulator on %s (token %q)\n", base, token)
+	fmt.Printf("OpenTact API emulator on %s (token %q)\n", base, opts.Token)
+	if l := opts.RateLimit; l.PerSecond > 0 {
+		burst := "default"
+		if l.Burst > 0 {
+			burst = strconv.Itoa(l.Burst)
+		}
+		fmt.Printf("  rate limit %g requests/s, burst %s, headers %t\n", l.PerSecond, burst, l.Headers)
+	}
 	for _, c := range emulator.SeedConnections {
 		fmt.Printf("  SIP connection %s  %s\n", c.UUID, c.Name)
 	}
-	srv := &http.Server{Handler: emulator.New(emulator.Options{Token: token, Latency: latency}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emulator.New(opts), ReadHeaderTimeout: 10 * time.Second}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	go func() { <-stop; _ = srv.Close() }()

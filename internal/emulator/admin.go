@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -17,20 +19,35 @@ var uuidInPath = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 // Stats is what GET /_emulator/stats answers.
 type Stats struct {
-	Total int            `json:"total"`
-	Calls map[string]int `json:"calls"` // "GET /rest/sip/connection/user/{uuid}" -> count
-	Users int            `json:"users"`
+	Total    int            `json:"total"`
+	Calls    map[string]int `json:"calls"`    // "GET /rest/sip/connection/user/{uuid}" -> count
+	Statuses map[string]int `json:"statuses"` // "429" -> count; unanswered requests are left out
+	// RateLimited counts the requests the rate limit refused (not the 429s
+	// of injected faults).
+	RateLimited int `json:"rate_limited"`
+	Users       int `json:"users"`
+}
+
+// stats summarises the request log.
+func (s *Server) stats() Stats {
+	st := Stats{Calls: map[string]int{}, Statuses: map[string]int{}, Users: s.UserCount()}
+	for _, req := range s.Requests() {
+		st.Total++
+		st.Calls[req.Method+" "+uuidInPath.ReplaceAllString(req.Path, "{uuid}")]++
+		if req.Status != 0 {
+			st.Statuses[strconv.Itoa(req.Status)]++
+		}
+		if req.RateLimited {
+			st.RateLimited++
+		}
+	}
+	return st
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case adminPrefix + "stats":
-		st := Stats{Calls: map[string]int{}, Users: s.UserCount()}
-		for _, req := range s.Requests() {
-			st.Total++
-			st.Calls[req.Method+" "+uuidInPath.ReplaceAllString(req.Path, "{uuid}")]++
-		}
-		writeJSON(w, http.StatusOK, st)
+		writeJSON(w, http.StatusOK, s.stats())
 	case adminPrefix + "reset":
 		s.ResetRequests()
 		w.WriteHeader(http.StatusNoContent)
@@ -41,6 +58,14 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.SetLatency(time.Duration(ms) * time.Millisecond)
+		w.WriteHeader(http.StatusNoContent)
+	case adminPrefix + "ratelimit":
+		l, err := rateLimitQuery(r)
+		if r.Method != http.MethodPost || err != nil {
+			http.Error(w, "POST with ?rps=<per second, 0 for off>&burst=<n>&headers=<bool>", http.StatusBadRequest)
+			return
+		}
+		s.SetRateLimit(l)
 		w.WriteHeader(http.StatusNoContent)
 	case adminPrefix + "connections":
 		if r.Method != http.MethodPost || r.URL.Query().Get("name") == "" {
@@ -59,4 +84,25 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// rateLimitQuery reads ?rps= (required), &burst= and &headers= (optional).
+func rateLimitQuery(r *http.Request) (RateLimit, error) {
+	q := r.URL.Query()
+	var l RateLimit
+	var err error
+	if l.PerSecond, err = strconv.ParseFloat(q.Get("rps"), 64); err != nil || l.PerSecond < 0 || math.IsInf(l.PerSecond, 0) || math.IsNaN(l.PerSecond) {
+		return l, errors.New("rps must be a number of requests per second, 0 or more")
+	}
+	if b := q.Get("burst"); b != "" {
+		if l.Burst, err = strconv.Atoi(b); err != nil || l.Burst < 0 {
+			return l, errors.New("burst must be a whole number, 0 or more")
+		}
+	}
+	if h := q.Get("headers"); h != "" {
+		if l.Headers, err = strconv.ParseBool(h); err != nil {
+			return l, errors.New("headers must be a boolean")
+		}
+	}
+	return l, nil
 }

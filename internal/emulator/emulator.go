@@ -5,10 +5,12 @@
 package emulator
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,8 +22,12 @@ const DefaultToken = "emulator-token" //nolint:gosec // the emulator's own fake 
 
 // Options configure a Server.
 type Options struct {
-	Token   string        // the one X-Auth-Token accepted; DefaultToken if empty
-	Latency time.Duration // added to every API answer
+	Token     string        // the one X-Auth-Token accepted; DefaultToken if empty
+	Latency   time.Duration // added to every API answer
+	RateLimit RateLimit     // off unless PerSecond > 0
+	// PhoneAsNumber renders an all-digits phone_number as a JSON number, as
+	// one place of the vendor page documents it.
+	PhoneAsNumber bool
 }
 
 // Server is the emulator. Its zero value is not usable: call New.
@@ -32,7 +38,9 @@ type Server struct {
 	connections map[string]Connection
 	users       map[string]User
 	latency     time.Duration
-	log         []Request
+	limiter     *rateLimiter // nil when requests are not limited
+	phoneNumber bool         // render all-digits phone numbers as JSON numbers
+	log         []*Request   // pointers, so the answer's status can be filled in
 	faults      []*Fault
 	random      *randomFaults
 	now         func() time.Time
@@ -45,6 +53,8 @@ func New(opts Options) *Server {
 		connections: map[string]Connection{},
 		users:       map[string]User{},
 		latency:     opts.Latency,
+		limiter:     newRateLimiter(opts.RateLimit),
+		phoneNumber: opts.PhoneAsNumber,
 		now:         time.Now,
 	}
 	if s.token == "" {
@@ -69,7 +79,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	s.record(r, body)
+	req := s.record(r, body)
+	sw := &statusWriter{ResponseWriter: w}
+	defer s.answered(req, sw)
+	s.serve(sw, r, req, body)
+}
+
+// serve answers one logged API request: the rate limit first (a refused
+// request costs the service nothing), then latency, faults and the work.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, req *Request, body []byte) {
+	if retryAfter, ok := s.admit(req, w.Header()); !ok {
+		rateLimitExceeded(w, retryAfter)
+		return
+	}
 	if d := s.currentLatency(); d > 0 {
 		select {
 		case <-time.After(d):
@@ -78,17 +100,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fault := s.takeFault(r)
-	if fault != nil && !fault.AfterWork {
-		fault.apply(w, r)
-		return
+	if fault != nil && fault.Foreign {
+		s.colleagueCreates(r, body)
 	}
-	if fault != nil {
+	switch {
+	case fault == nil || !fault.answers():
+		s.serveAPI(w, r, body)
+	case fault.AfterWork:
 		// Do the work, throw the answer away, then misbehave.
 		s.serveAPI(discard{header: http.Header{}}, r, body)
 		fault.apply(w, r)
-		return
+	default:
+		fault.apply(w, r)
 	}
-	s.serveAPI(w, r, body)
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -187,7 +211,8 @@ func (s *Server) create(w http.ResponseWriter, pathConnection string, body []byt
 		return
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	u := User{UUID: newUUID(), Connection: connection, Login: login, Password: *fields["password"], Fields: map[string]string{}, CreatedOn: now, ModifiedOn: now}
+	u := User{UUID: newUUID(), Connection: connection, Login: login, Fields: map[string]string{}, CreatedOn: now, ModifiedOn: now}
+	s.setPassword(&u, *fields["password"])
 	for _, f := range optionalFields {
 		if v := fields[f]; v != nil {
 			u.Fields[f] = *v
@@ -240,7 +265,8 @@ func (s *Server) patch(u *User, fields map[string]*string) (int, int, string) {
 		return http.StatusConflict, http.StatusConflict, fmt.Sprintf("login %s already exists on SIP connection %s", u.Login, u.Connection)
 	}
 	if v := fields["password"]; v != nil {
-		u.Password = *v
+		// After login and connection: the digests are for the new ones.
+		s.setPassword(u, *v)
 	}
 	for _, f := range optionalFields {
 		v, present := fields[f]
@@ -295,6 +321,38 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// statusWriter remembers the status answered, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Hijack lets the Drop fault close the connection through the wrapper.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("the connection cannot be hijacked")
+	}
+	return hj.Hijack()
+}
+
+// Unwrap serves http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // discard is where the answer of work done before a fault goes.
 type discard struct{ header http.Header }

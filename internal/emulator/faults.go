@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -19,16 +20,44 @@ type Fault struct {
 	RetryAfter string `json:"retry_after,omitempty"` // with a Retry-After header
 	HTML       bool   `json:"html,omitempty"`        // the answer is an HTML page (a proxy's)
 	Body       string `json:"body,omitempty"`        // the answer's raw body, instead of an envelope
+	Empty      bool   `json:"empty,omitempty"`       // the answer has an empty body
 	Drop       bool   `json:"drop,omitempty"`        // close the connection without answering
 	RedirectTo string `json:"redirect_to,omitempty"` // answer 307 to this base URL + the request path
+	// Hang never answers: the request waits until the client gives up (its
+	// timeout, or a cancel). With AfterWork, the work is done first.
+	Hang bool `json:"hang,omitempty"`
+
+	// Foreign matches only requests that create a user. Before the request's
+	// work or fault answer, a colleague creates a user with the same login on
+	// the same SIP connection (password ColleaguePassword), so a retry after
+	// e.g. Status 503 meets a 409 for a user that is not ours. Without any
+	// answer field the request then goes through and meets the 409 itself.
+	Foreign bool `json:"foreign,omitempty"`
 }
 
+// ColleaguePassword is the password of the user a Foreign fault creates.
+const ColleaguePassword = "colleague-secret" //nolint:gosec // fake, for tests
+
 func (f *Fault) matches(r *http.Request) bool {
+	if f.Foreign {
+		if _, create := createRequest(r); !create {
+			return false
+		}
+	}
 	return (f.Method == "" || strings.EqualFold(f.Method, r.Method)) && strings.HasPrefix(r.URL.Path, f.PathPrefix)
+}
+
+// answers reports whether the fault replaces the API's answer; a fault that
+// only sets Foreign does not.
+func (f *Fault) answers() bool {
+	return !f.Foreign || f.Status != 0 || f.HTML || f.Body != "" || f.Empty || f.Drop || f.RedirectTo != "" || f.Hang
 }
 
 func (f *Fault) apply(w http.ResponseWriter, r *http.Request) {
 	switch {
+	case f.Hang:
+		<-r.Context().Done()
+		return
 	case f.Drop:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -54,6 +83,8 @@ func (f *Fault) apply(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte("<html><head><title>" + http.StatusText(status) + "</title></head><body><h1>" + http.StatusText(status) + "</h1><hr>nginx</body></html>\n"))
+	case f.Empty:
+		w.WriteHeader(status)
 	case f.Body != "":
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -126,4 +157,45 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 		return &Fault{Status: status, RetryAfter: s.random.retryAfter}
 	}
 	return nil
+}
+
+// createRequest reports whether r creates a user, and the SIP connection in
+// its path when it uses the create heading's form.
+func createRequest(r *http.Request) (pathConnection string, ok bool) {
+	if r.Method != http.MethodPost {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
+	if !ok {
+		return "", false
+	}
+	if rest == "user" {
+		return "", true
+	}
+	connection, users, ok := strings.Cut(rest, "/")
+	return connection, ok && connection != "" && strings.EqualFold(users, "users")
+}
+
+// colleagueCreates makes, as someone else, a user with the login and SIP
+// connection of create request r; when that is impossible (no login, an
+// unknown connection, a taken login) the colleague does nothing.
+func (s *Server) colleagueCreates(r *http.Request, body []byte) {
+	pathConnection, ok := createRequest(r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Login      string `json:"login"`
+		Connection string `json:"sip_connection_uuid"`
+	}
+	_ = json.Unmarshal(body, &req)
+	if pathConnection != "" {
+		req.Connection = pathConnection
+	}
+	if _, err := validators["login"](req.Login); err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _ = s.addUser(req.Connection, req.Login, ColleaguePassword, map[string]string{"first_name": "Colleague"})
 }

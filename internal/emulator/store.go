@@ -4,7 +4,9 @@ import (
 	"crypto/md5" //nolint:gosec // SIP digest HA1 is MD5 by definition (RFC 2617)
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"time"
 )
@@ -43,6 +45,11 @@ type User struct {
 	Connection string
 	Login      string
 	Password   string
+	// HA1 and HA1B are the digests as stored. The server keeps only these
+	// (Password is kept for tests), so they are computed when a password is
+	// set and go stale when login or connection change without one.
+	HA1        string
+	HA1B       string
 	Fields     map[string]string // the optional fields that are set
 	CreatedOn  time.Time
 	ModifiedOn time.Time
@@ -70,15 +77,22 @@ func md5hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// digests are a user's SIP digest credentials, as the API computes them.
-func (s *Server) digests(u User) (ha1, ha1b string) {
-	realm := s.connections[u.Connection].Subdomain + ".sip.opentact.org"
-	return md5hex(u.Login + ":" + realm + ":" + u.Password), md5hex(u.Login + "@" + realm + ":" + realm + ":" + u.Password)
+// digests are the SIP digest credentials of login and password on a
+// connection, as the API computes them. The caller holds s.mu.
+func (s *Server) digests(login, connection, password string) (ha1, ha1b string) {
+	realm := s.connections[connection].Subdomain + ".sip.opentact.org"
+	return md5hex(login + ":" + realm + ":" + password), md5hex(login + "@" + realm + ":" + realm + ":" + password)
+}
+
+// setPassword sets u's password and stores the digests for its current
+// login and connection. The caller holds s.mu.
+func (s *Server) setPassword(u *User, password string) {
+	u.Password = password
+	u.HA1, u.HA1B = s.digests(u.Login, u.Connection, password)
 }
 
 func (s *Server) render(u User) map[string]any {
 	conn := s.connections[u.Connection]
-	ha1, ha1b := s.digests(u)
 	actor := map[string]any{
 		"uuid": "4d3c2b1a-0f9e-4d8c-b7a6-958473625140", "email": "admin@example.com",
 		"password": ActorPassword, "token": ActorToken, "role": "Admin", "account": map[string]any{},
@@ -88,8 +102,8 @@ func (s *Server) render(u User) map[string]any {
 		"login":       u.Login,
 		"created_on":  u.CreatedOn.UTC().Format(time.RFC3339),
 		"modified_on": u.ModifiedOn.UTC().Format(time.RFC3339),
-		"ha1":         ha1,
-		"ha1b":        ha1b,
+		"ha1":         u.HA1,
+		"ha1b":        u.HA1B,
 		"groups":      []any{},
 		"sip_connection": map[string]any{
 			"uuid": conn.UUID, "name": conn.Name, "is_active": true, "subdomain": conn.Subdomain,
@@ -109,8 +123,15 @@ func (s *Server) render(u User) map[string]any {
 			out[f] = nil
 		}
 	}
+	if v, ok := u.Fields["phone_number"]; ok && s.phoneNumber && plainNumber.MatchString(v) {
+		out["phone_number"] = json.Number(v)
+	}
 	return out
 }
+
+// plainNumber is a phone number that survives as a JSON number: a leading
+// zero or "+" would be lost (or be invalid JSON), so those stay strings.
+var plainNumber = regexp.MustCompile(`^[1-9][0-9]*$`)
 
 // loginTaken reports whether another user of connection has login.
 func (s *Server) loginTaken(connection, login, except string) bool {
