@@ -26,7 +26,9 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	defaultRetryWaitMin   = 500 * time.Millisecond
 	defaultRetryWaitMax   = 30 * time.Second
-	maxAnswerBytes        = 64 << 20
+	// MaxAnswerBytes bounds what one answer may hold (a list of about
+	// 100,000 users); a longer answer is refused, not cut and misread.
+	MaxAnswerBytes = 64 << 20
 )
 
 // Logger receives one line per request attempt and retry. Fields never hold
@@ -43,6 +45,9 @@ type Config struct {
 	// RetryWaitMin and RetryWaitMax bound the backoff between attempts
 	// (a Retry-After from the API wins). Zero means the defaults.
 	RetryWaitMin, RetryWaitMax time.Duration
+	// MaxRequestsPerSecond is a known rate limit of the account: calls are
+	// never sent faster. Zero means adaptive (learned from 429s).
+	MaxRequestsPerSecond float64
 	// CACertificatePEM adds a private CA to the system's trusted roots.
 	CACertificatePEM string
 	// CoalesceReads serves reads of many users of one SIP connection from
@@ -53,14 +58,16 @@ type Config struct {
 
 // Client talks to one OpenTact API endpoint. It is safe for concurrent use.
 type Client struct {
-	base       *url.URL
-	token      string
-	userAgent  string
-	maxRetries int
-	http       *retryablehttp.Client
-	logger     Logger
-	coalesce   bool
-	snapshots  snapshots
+	base           *url.URL
+	token          string
+	userAgent      string
+	maxRetries     int
+	requestTimeout time.Duration
+	http           *retryablehttp.Client
+	pacer          *pacer
+	logger         Logger
+	coalesce       bool
+	snapshots      snapshots
 }
 
 // New checks the configuration and builds a client. Errors say which
@@ -74,30 +81,31 @@ func New(cfg Config) (*Client, error) {
 	if token == "" {
 		return nil, errors.New("the API token is empty")
 	}
+	if cfg.MaxRequestsPerSecond < 0 {
+		return nil, errors.New("max_requests_per_second must be more than 0")
+	}
 	transport, err := newTransport(cfg.CACertificatePEM)
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{
-		base:       base,
-		token:      token,
-		userAgent:  cfg.UserAgent,
-		maxRetries: cfg.MaxRetries,
-		logger:     cfg.Logger,
-		coalesce:   cfg.CoalesceReads,
+		base:           base,
+		token:          token,
+		userAgent:      cfg.UserAgent,
+		maxRetries:     max(cfg.MaxRetries, 0),
+		requestTimeout: cfg.RequestTimeout,
+		logger:         cfg.Logger,
+		coalesce:       cfg.CoalesceReads,
+		pacer:          sharedPacer(base.Host, token, cfg.MaxRequestsPerSecond),
 	}
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-opentact"
 	}
-	if c.maxRetries < 0 {
-		c.maxRetries = 0
-	}
 	if c.logger == nil {
 		c.logger = func(context.Context, string, map[string]any) {}
 	}
-	timeout := cfg.RequestTimeout
-	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
+	if c.requestTimeout <= 0 {
+		c.requestTimeout = DefaultRequestTimeout
 	}
 	waitMin, waitMax := cfg.RetryWaitMin, cfg.RetryWaitMax
 	if waitMin <= 0 {
@@ -108,13 +116,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			Transport:     transport,
-			Timeout:       timeout,
+			Transport:     &pacedTransport{base: transport, client: c},
+			Timeout:       c.requestTimeout,
 			CheckRedirect: c.checkRedirect,
 		},
-		RetryWaitMin:   waitMin,
-		RetryWaitMax:   waitMax,
-		RetryMax:       c.maxRetries,
+		RetryWaitMin: waitMin,
+		RetryWaitMax: waitMax,
+		// checkRetry decides: 429s until the deadline, the rest up to
+		// maxRetries. This only keeps the library's own count out of it.
+		RetryMax:       1 << 30,
 		CheckRetry:     c.checkRetry,
 		Backoff:        backoff,
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
@@ -126,17 +136,23 @@ func New(cfg Config) (*Client, error) {
 // Host is the API host this client talks to, for messages.
 func (c *Client) Host() string { return c.base.Host }
 
+// BaseURL is the API base URL this client talks to, for messages.
+func (c *Client) BaseURL() string { return c.base.String() }
+
 // call is one API operation as the client sends it.
 type call struct {
 	method string
 	path   string // below the base URL, already escaped
 	body   any
 	// unsafe marks a call that must not be repeated blindly when its
-	// outcome is unknown (a create).
+	// outcome is unknown (a create): the transport never retries it, and
+	// CreateUser owns its retries.
 	unsafe bool
+	// cheap marks a call that only saves other calls (the list behind
+	// coalesced reads): errors other than 429 are not retried, since the
+	// calls it would have saved are made instead.
+	cheap bool
 }
-
-type unsafeCallKey struct{}
 
 // do sends a call, with retries where they are safe, and returns the payload
 // of a successful answer or an error that names the call.
@@ -149,9 +165,8 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 		}
 		body = bytes.NewReader(raw)
 	}
-	if cl.unsafe {
-		ctx = context.WithValue(ctx, unsafeCallKey{}, true)
-	}
+	st := &callState{call: cl, started: time.Now()}
+	ctx = context.WithValue(ctx, callStateKey{}, st)
 	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, c.base.String()+cl.path, body)
 	if err != nil {
 		return nil, c.fail(cl, 0, ErrBadAnswer, "building the request: "+err.Error())
@@ -162,13 +177,12 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 	if cl.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	started := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.transportError(ctx, cl, err)
+		return nil, c.transportError(ctx, st, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
 	if err != nil {
 		kind := ErrServer
 		if cl.unsafe {
@@ -178,33 +192,49 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 	}
 	c.logger(ctx, "OpenTact API answered", map[string]any{
 		"method": cl.method, "path": cl.path, "status": resp.StatusCode,
-		"duration_ms": time.Since(started).Milliseconds(), "bytes": len(raw),
+		"duration_ms": time.Since(st.started).Milliseconds(), "bytes": len(raw),
 	})
+	if len(raw) > MaxAnswerBytes {
+		return nil, c.fail(cl, resp.StatusCode, ErrBadAnswer, fmt.Sprintf("the answer is larger than %d MiB, the most this provider reads from one answer", MaxAnswerBytes>>20))
+	}
 	payload, aerr := parseAnswer(resp.StatusCode, raw)
-	if aerr != nil && cl.unsafe && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout) {
-		// A gateway gave up; the API behind it may have done the work.
+	if aerr == nil {
+		return payload, nil
+	}
+	var hint string
+	switch {
+	case aerr.notAPI:
+		hint = fmt.Sprintf("the answer to %s %s is not the OpenTact API's answer (a 404 without the API's error envelope), so it says nothing about the object; check base_url (%s) and any proxy between Terraform and the API",
+			cl.method, c.base.String()+cl.path, c.base.String())
+	case resp.StatusCode == http.StatusTooManyRequests:
+		hint = st.rateLimitAdvice()
+	case resp.StatusCode >= 500 && st.retries > 0:
+		hint = fmt.Sprintf("after %d retries (max_retries)", st.retries)
+	}
+	if cl.unsafe && resp.StatusCode >= 500 {
+		// A server or gateway failed; the API behind it may have done the
+		// work. CreateUser finds out.
 		aerr.kind = ErrUnknownOutcome
 	}
-	if aerr != nil {
-		if resp.StatusCode == http.StatusTooManyRequests || aerr.kind == ErrRateLimit {
-			aerr.message = fmt.Sprintf("%s (after %d retries; raise max_retries or lower -parallelism)", aerr.message, c.maxRetries)
-		}
-		return nil, c.fail(cl, aerr.status, aerr.kind, aerr.message)
+	failure := c.fail(cl, aerr.status, aerr.kind, aerr.message, hint)
+	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		failure.retryAfter = ra
 	}
-	return payload, nil
+	return nil, failure
 }
 
-// fail builds the error of a call. The token is scrubbed from the message
-// in case a server or proxy echoed it back.
-func (c *Client) fail(cl call, status int, kind error, message string) error {
-	return &APIError{
-		Method:  cl.method,
-		Path:    cl.path,
-		Host:    c.base.Host,
-		Status:  status,
-		Message: c.scrub(message),
-		kind:    kind,
+// fail builds the error of a call. The token is scrubbed from the message,
+// in case a server or proxy echoed it back, before the message is cut to
+// size: a cut first could leave a prefix of the token behind. The hint, the
+// provider's own advice, is appended whole.
+func (c *Client) fail(cl call, status int, kind error, message string, hint ...string) *APIError {
+	msg := cleanMessage(c.scrub(message))
+	for _, h := range hint {
+		if h = strings.TrimSpace(h); h != "" {
+			msg += "; " + c.scrub(h)
+		}
 	}
+	return &APIError{Method: cl.method, Path: cl.path, Host: c.base.Host, Status: status, Message: msg, kind: kind}
 }
 
 // minScrubLength keeps a token too short to be a secret (an emulator's "t")
@@ -218,20 +248,29 @@ func (c *Client) scrub(s string) string {
 	return strings.ReplaceAll(s, c.token, "[token]")
 }
 
-// transportError explains a call that got no usable HTTP answer.
-func (c *Client) transportError(ctx context.Context, cl call, err error) error {
+// transportError explains a call that got no usable HTTP answer. For a
+// create it tells whether the request may have reached the API.
+func (c *Client) transportError(ctx context.Context, st *callState, err error) error {
+	cl := st.call
 	var redirect *RedirectError
+	var notSent *notSentError
 	switch {
 	case errors.As(err, &redirect):
 		return c.fail(cl, 0, ErrInsecure, redirect.Error())
+	case errors.As(err, &notSent) && errors.Is(notSent.err, errPacingDeadline):
+		return c.fail(cl, 0, ErrRateLimit, "not sent: "+errPacingDeadline.Error(), st.rateLimitAdvice())
+	case cl.unsafe && st.maybeSent && ctx.Err() != nil:
+		return c.fail(cl, 0, ErrUnknownOutcome, "the operation's timeout ran out or it was cancelled before the API answered")
+	case ctx.Err() != nil && st.rateLimited > 0:
+		return c.fail(cl, 0, ErrRateLimit, "the operation's timeout ran out while the API kept answering 429", st.rateLimitAdvice())
 	case ctx.Err() != nil:
-		return c.fail(cl, 0, ErrServer, "gave up: the operation's timeout ran out or it was cancelled")
+		return c.fail(cl, 0, ErrCancelled, "gave up: the operation's timeout ran out or it was cancelled", st.rateLimitAdvice())
 	case isDialError(err):
-		return c.fail(cl, 0, ErrServer, "cannot connect: "+c.scrub(rootCause(err)))
+		return c.fail(cl, 0, ErrServer, "cannot connect: "+rootCause(err))
 	case cl.unsafe:
-		return c.fail(cl, 0, ErrUnknownOutcome, "the connection broke before an answer came: "+c.scrub(rootCause(err)))
+		return c.fail(cl, 0, ErrUnknownOutcome, "no answer came (the connection broke or the request timed out): "+rootCause(err))
 	default:
-		return c.fail(cl, 0, ErrServer, "no answer: "+c.scrub(rootCause(err)))
+		return c.fail(cl, 0, ErrServer, "no answer: "+rootCause(err))
 	}
 }
 

@@ -2,7 +2,11 @@ package opentact
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -14,15 +18,29 @@ import (
 // The provider's coalesce_reads documentation spells this number out.
 const CoalesceThreshold = 3
 
+// snapshotFetchLimit bounds a list call that several callers share, since it
+// outlives the caller that started it.
+const snapshotFetchLimit = 2 * time.Minute
+
 // snapshots holds, per SIP connection, the users of one list call, for the
 // life of the provider process. Any write drops them all: a snapshot is
-// never trusted across a change this process made.
+// never trusted across a change this process made. A list call that failed
+// is remembered for the process, so later reads go straight to GETs instead
+// of repeating it.
 type snapshots struct {
 	mu         sync.Mutex
 	generation uint64
 	reads      map[string]int
 	users      map[string]map[string]User // connection -> uuid -> user
+	failed     map[string]listFailure
 	flight     singleflight.Group
+}
+
+// listFailure is a list call that failed. thorough tells whether it had the
+// usual retries; a cheap list (for coalesced reads) has none.
+type listFailure struct {
+	err      error
+	thorough bool
 }
 
 func (s *snapshots) invalidate() {
@@ -32,92 +50,206 @@ func (s *snapshots) invalidate() {
 	s.users = nil
 }
 
-// countRead notes a read of connection and returns how many there have been,
-// with the user if the current snapshot has it.
-func (s *snapshots) countRead(connection, uuid string) (int, *User, bool) {
+// countRead notes a read of connection and returns how many there have
+// been, the user if the current snapshot has it, and whether a snapshot or a
+// remembered failure already answers for the connection.
+func (s *snapshots) countRead(connection, uuid string) (reads int, cached *User, settled bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.reads == nil {
 		s.reads = map[string]int{}
 	}
 	s.reads[connection]++
+	if _, failed := s.failed[connection]; failed {
+		return s.reads[connection], nil, true
+	}
 	listed, loaded := s.users[connection]
 	if !loaded {
 		return s.reads[connection], nil, false
 	}
-	u, ok := listed[uuid]
-	if !ok {
-		return s.reads[connection], nil, true
+	if u, ok := listed[uuid]; ok {
+		return s.reads[connection], &u, true
 	}
-	return s.reads[connection], &u, true
+	return s.reads[connection], nil, true
 }
 
-func (s *snapshots) lookup(connection, uuid string) (*User, bool) {
+// current returns the connection's snapshot, the failure remembered for a
+// list of this kind, and the generation.
+func (s *snapshots) current(connection string, thorough bool) (map[string]User, error, uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[connection][uuid]
-	if !ok {
-		return nil, false
+	if f, ok := s.failed[connection]; ok && (f.thorough || !thorough) {
+		return nil, f.err, s.generation
 	}
-	return &u, true
-}
-
-func (s *snapshots) currentGeneration() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.generation
+	return s.users[connection], nil, s.generation
 }
 
 // store keeps a list as the connection's snapshot unless a write happened
 // since the list call began.
-func (s *snapshots) store(connection string, since uint64, list []User) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.generation != since {
-		return
-	}
+func (s *snapshots) store(connection string, since uint64, list []User) map[string]User {
 	byUUID := make(map[string]User, len(list))
 	for _, u := range list {
 		byUUID[u.UUID] = u
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.failed, connection)
+	if s.generation != since {
+		return byUUID
 	}
 	if s.users == nil {
 		s.users = map[string]map[string]User{}
 	}
 	s.users[connection] = byUUID
+	return byUUID
+}
+
+func (s *snapshots) fail(connection string, err error, thorough bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed == nil {
+		s.failed = map[string]listFailure{}
+	}
+	if prior, ok := s.failed[connection]; ok && prior.thorough && !thorough {
+		return
+	}
+	s.failed[connection] = listFailure{err: err, thorough: thorough}
+}
+
+// connectionUsers returns the users of a connection from the process's
+// snapshot, listing them once if there is none. A thorough list has the
+// usual retries and is what decisions rest on (plan checks, confirming a
+// user is gone); a cheap one only saves calls and is not retried. Concurrent
+// callers share one list call, and each can leave when its own context
+// ends.
+func (c *Client) connectionUsers(ctx context.Context, connection string, thorough bool) (map[string]User, error) {
+	users, failure, _ := c.snapshots.current(connection, thorough)
+	if failure != nil {
+		return nil, failure
+	}
+	if users != nil {
+		return users, nil
+	}
+	key := "cheap/" + connection
+	if thorough {
+		key = "thorough/" + connection
+	}
+	ch := c.snapshots.flight.DoChan(key, func() (any, error) {
+		_, _, since := c.snapshots.current(connection, thorough)
+		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeLeft(ctx, snapshotFetchLimit))
+		defer cancel()
+		list, err := c.listUsers(fetchCtx, connection, !thorough)
+		if err != nil {
+			c.snapshots.fail(connection, err, thorough)
+			return nil, err
+		}
+		return c.snapshots.store(connection, since, list), nil
+	})
+	select {
+	case <-ctx.Done():
+		return nil, c.fail(call{method: http.MethodGet, path: usersPath(connection)}, 0, ErrCancelled,
+			"gave up waiting for the list of users: the operation's timeout ran out or it was cancelled")
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(map[string]User), nil
+	}
+}
+
+// timeLeft is the time until ctx's deadline, or def when it has none.
+func timeLeft(ctx context.Context, def time.Duration) time.Duration {
+	if deadline, ok := ctx.Deadline(); ok {
+		return max(time.Until(deadline), time.Millisecond)
+	}
+	return def
 }
 
 // ReadUser reads a user that Terraform believes belongs to connection. With
 // coalescing on, the reads of a connection from the CoalesceThreshold-th on
-// share one list call (concurrent readers wait for the call in flight). A
-// user missing from the list is confirmed with a GET, since it may have
-// moved to another connection, and a failed list falls back to GETs: the
-// list can only save calls, never decide that a user is gone.
+// share one list call. A user missing from the list is read with a GET,
+// since it may have moved to another connection, and a failed list falls
+// back to GETs: the list only saves calls. ErrNotFound means the user is
+// gone for certain (see confirmGone).
 func (c *Client) ReadUser(ctx context.Context, uuid, connection string) (*User, error) {
-	if !c.coalesce || connection == "" {
-		return c.GetUser(ctx, uuid)
-	}
-	reads, cached, loaded := c.snapshots.countRead(connection, uuid)
-	if cached != nil {
-		return cached, nil
-	}
-	if loaded || reads < CoalesceThreshold {
-		return c.GetUser(ctx, uuid)
-	}
-	_, err, _ := c.snapshots.flight.Do(connection, func() (any, error) {
-		since := c.snapshots.currentGeneration()
-		list, err := c.ListUsers(context.WithoutCancel(ctx), connection)
-		if err != nil {
-			return nil, err
+	if c.coalesce && connection != "" {
+		reads, cached, settled := c.snapshots.countRead(connection, uuid)
+		if cached != nil {
+			return cached, nil
 		}
-		c.snapshots.store(connection, since, list)
-		return nil, nil
-	})
+		if !settled && reads >= CoalesceThreshold {
+			users, err := c.connectionUsers(ctx, connection, false)
+			if u, ok := users[uuid]; err == nil && ok {
+				return &u, nil
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, err
+				}
+				c.logger(ctx, "OpenTact list call for coalesced reads failed; reading users one by one", map[string]any{"connection": connection})
+			}
+		}
+	}
+	u, err := c.GetUser(ctx, uuid)
+	if errors.Is(err, ErrNotFound) {
+		return nil, c.confirmGone(ctx, uuid, connection, err)
+	}
+	return u, err
+}
+
+// confirmGone decides what a 404 for a user means. Even the API's own
+// enveloped 404 is not proof: a base_url with a wrong path on the API's host
+// gets it for every call. A 200 list of the user's connection without the
+// user is: then notFound is returned. Anything else is an error that is not
+// ErrNotFound, so nothing is dropped from a state on the strength of it.
+func (c *Client) confirmGone(ctx context.Context, uuid, connection string, notFound error) error {
+	if connection == "" {
+		return notFound
+	}
+	users, err := c.connectionUsers(ctx, connection, true)
 	if err != nil {
-		c.logger(ctx, "OpenTact list call for coalesced reads failed; reading the user alone", map[string]any{"connection": connection})
-		return c.GetUser(ctx, uuid)
+		return &UnconfirmedError{UUID: uuid, Connection: connection, BaseURL: c.base.String(), NotFound: notFound, Check: err}
 	}
-	if u, ok := c.snapshots.lookup(connection, uuid); ok {
-		return u, nil
+	if _, listed := users[uuid]; listed {
+		return &UnconfirmedError{UUID: uuid, Connection: connection, BaseURL: c.base.String(), NotFound: notFound,
+			Check: errors.New("the list of its SIP connection still has the user")}
 	}
-	return c.GetUser(ctx, uuid)
+	return notFound
+}
+
+// UnconfirmedError is a 404 for a user that the list of its connection did
+// not confirm. It deliberately does not wrap ErrNotFound.
+type UnconfirmedError struct {
+	UUID, Connection, BaseURL string
+	NotFound, Check           error
+}
+
+func (e *UnconfirmedError) Error() string {
+	return fmt.Sprintf("%s\n\nThe SIP user %s is not treated as gone: confirming it with the list of SIP connection %s failed: %s\n\n"+
+		"A wrong base_url (now %s) or a proxy that answers for the API gives 404 for every call, so nothing is removed on a 404 alone. "+
+		"Check base_url. If SIP connection %s was deleted together with its users, remove the user from the state with terraform state rm.",
+		e.NotFound, e.UUID, e.Connection, e.Check, e.BaseURL, e.Connection)
+}
+
+// LoginHolder returns the user that holds login on connection, or nil when
+// the login is free, from the connection's snapshot (one thorough list call
+// per connection and process, shared with coalesced reads). checked is
+// false when the process has written since, so any list would be stale for
+// a plan: then nothing is listed and nothing is said. An ErrNotFound error
+// is the API's answer that the connection does not exist.
+func (c *Client) LoginHolder(ctx context.Context, connection, login string) (holder *User, checked bool, err error) {
+	users, failure, generation := c.snapshots.current(connection, true)
+	if users == nil && failure == nil && generation > 0 {
+		return nil, false, nil
+	}
+	users, err = c.connectionUsers(ctx, connection, true)
+	if err != nil {
+		return nil, true, err
+	}
+	for _, u := range users {
+		if u.Login == login {
+			return &u, true, nil
+		}
+	}
+	return nil, true, nil
 }

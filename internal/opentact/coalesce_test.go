@@ -2,9 +2,14 @@ package opentact_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opentact/terraform-provider-opentact/internal/emulator"
 	"github.com/opentact/terraform-provider-opentact/internal/opentact"
@@ -133,5 +138,90 @@ func TestFailedListFallsBackToGets(t *testing.T) {
 	readAll(t, c, ids, berlin)
 	if gets := emu.CountRequests("GET", userPrefix+"/"); gets != 20 {
 		t.Fatalf("after a failed list, %d of 20 users were read with a GET", gets)
+	}
+}
+
+// Each reader waiting for another's list call can leave when its own
+// context ends (its timeout, or Ctrl-C), while the list call goes on.
+func TestListWaiterLeavesOnItsOwnCancel(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/users") {
+			<-release
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	c := newClient(t, srv.URL, emu.Token(), coalescing)
+	ids := seed(t, emu, berlin, 5)
+	for _, id := range ids[:opentact.CoalesceThreshold-1] {
+		if _, err := c.ReadUser(context.Background(), id, berlin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() { _, _ = c.ReadUser(context.Background(), ids[2], berlin) }() // starts the list call, which hangs
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.ReadUser(ctx, ids[3], berlin)
+	if waited := time.Since(start); waited > 2*time.Second || !errors.Is(err, opentact.ErrCancelled) {
+		t.Fatalf("ReadUser = %v after %s; want ErrCancelled at its own deadline", err, waited)
+	}
+}
+
+// A failed list call is remembered for the process: later reads of the
+// connection go straight to GETs instead of repeating it.
+func TestFailedListIsNotRepeated(t *testing.T) {
+	emu, c := newPair(t, coalescing)
+	ids := seed(t, emu, berlin, 12)
+	emu.InjectFault(emulator.Fault{Method: "GET", PathPrefix: "/rest/sip/connection/" + berlin + "/users", Status: 503, Times: 100})
+	emu.ResetRequests()
+	for _, id := range ids {
+		if _, err := c.ReadUser(context.Background(), id, berlin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The list only saves calls: its 503 is not retried (max_retries is 3
+	// here), and it is not tried again.
+	if lists := emu.CountRequests("GET", "/rest/sip/connection/"+berlin+"/users"); lists != 1 {
+		t.Fatalf("12 reads made %d list calls, want 1", lists)
+	}
+	if gets := emu.CountRequests("GET", userPrefix+"/"); gets != 12 {
+		t.Fatalf("%d GETs, want 12", gets)
+	}
+}
+
+// A list answer over the size cap is refused with a message that says so,
+// and coalesced reads fall back to GETs.
+func TestOversizedListAnswer(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/users") {
+			emu.ServeHTTP(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(`{"success":true,"payload":[`))
+		chunk := []byte(strings.Repeat(" ", 1<<20))
+		for written := 0; written <= opentact.MaxAnswerBytes; written += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		_, _ = w.Write([]byte(`]}`))
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, emu.Token(), coalescing)
+	_, err := c.ListUsers(context.Background(), berlin)
+	if !errors.Is(err, opentact.ErrBadAnswer) || !strings.Contains(err.Error(), "larger than 64 MiB") {
+		t.Fatalf("err = %v, want it to say the answer is too large", err)
+	}
+	ids := seed(t, emu, berlin, opentact.CoalesceThreshold+1)
+	for _, id := range ids {
+		if u, err := c.ReadUser(context.Background(), id, berlin); err != nil || u.UUID != id {
+			t.Fatalf("ReadUser = %v, %v", u, err)
+		}
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // envelope is the wrapper of every answer: {success, payload} on success,
@@ -18,10 +20,14 @@ type envelope struct {
 }
 
 // answerError is a failed answer before the call's name is attached to it.
+// Its message is raw: the client scrubs the token out, then cuts it.
 type answerError struct {
 	status  int
 	kind    error
 	message string
+	// notAPI marks a 404 that is not in the API's error envelope (a proxy's
+	// page, an empty body): nothing says the object is gone.
+	notAPI bool
 }
 
 // parseAnswer checks an HTTP answer against the envelope contract and returns
@@ -34,16 +40,23 @@ func parseAnswer(status int, body []byte) (json.RawMessage, *answerError) {
 		}
 		return kindForStatus(status)
 	}
+	notEnvelope := func(msg string) *answerError {
+		kind := failKind()
+		if status == http.StatusNotFound {
+			kind = ErrBadAnswer
+		}
+		return &answerError{status: status, kind: kind, message: msg, notAPI: status == http.StatusNotFound}
+	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, &answerError{status, failKind(), "the answer had an empty body"}
+		return nil, notEnvelope("the answer had an empty body")
 	}
 	var env envelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return nil, &answerError{status, failKind(), describeNonJSON(trimmed, err)}
+		return nil, notEnvelope(describeNonJSON(trimmed, err))
 	}
 	if env.Success == nil {
-		return nil, &answerError{status, failKind(), "the answer is JSON but not the API's {success, payload} envelope"}
+		return nil, notEnvelope("the answer is JSON but not the API's {success, payload} envelope")
 	}
 	if !*env.Success {
 		code := status
@@ -56,17 +69,17 @@ func parseAnswer(status int, body []byte) (json.RawMessage, *answerError) {
 		if code != 0 {
 			kind = kindForStatus(code)
 		}
-		msg := cleanMessage(env.Message)
-		if msg == "" {
+		msg := env.Message
+		if strings.TrimSpace(msg) == "" {
 			msg = "the API reported a failure without a message"
 		}
-		return nil, &answerError{code, kind, msg}
+		return nil, &answerError{status: code, kind: kind, message: msg}
 	}
 	if !ok2xx {
-		return nil, &answerError{status, kindForStatus(status), "the answer claimed success under an error status"}
+		return nil, notEnvelope("the answer claimed success under an error status")
 	}
 	if len(env.Payload) == 0 || string(env.Payload) == "null" {
-		return nil, &answerError{status, ErrBadAnswer, "the answer has no payload"}
+		return nil, &answerError{status: status, kind: ErrBadAnswer, message: "the answer has no payload"}
 	}
 	return env.Payload, nil
 }
@@ -75,7 +88,7 @@ func describeNonJSON(body []byte, err error) string {
 	if body[0] == '<' {
 		return "the answer is an HTML page, not JSON (often a proxy or gateway error page)"
 	}
-	return fmt.Sprintf("the answer is not valid JSON (%s)", cleanMessage(err.Error()))
+	return fmt.Sprintf("the answer is not valid JSON (%s)", err)
 }
 
 // cleanMessage keeps a server-supplied message printable and short, since it
@@ -88,8 +101,8 @@ func cleanMessage(s string) string {
 		return r
 	}, strings.TrimSpace(s))
 	const limit = 300
-	if len(s) > limit {
-		s = s[:limit] + "…"
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit]) + "…"
 	}
 	return s
 }
@@ -125,6 +138,8 @@ func (u *User) problem() string {
 		return "the SIP user in the answer has no uuid"
 	case u.Login == "":
 		return "the SIP user in the answer has no login"
+	case u.SIPConnection.UUID == "":
+		return "the SIP user in the answer has no sip_connection.uuid"
 	}
 	return ""
 }

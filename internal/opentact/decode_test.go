@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParseAnswer feeds arbitrary bytes and statuses through the envelope
@@ -49,9 +50,32 @@ func TestFailureUnderHTTP200UsesTheEnvelopeStatus(t *testing.T) {
 }
 
 func TestLongMessagesAreCut(t *testing.T) {
-	_, aerr := parseAnswer(400, []byte(`{"success":false,"message":"`+strings.Repeat("x", 5000)+`\u0007","status":0}`))
-	if aerr == nil || len(aerr.message) > 310 || strings.ContainsRune(aerr.message, 7) {
-		t.Fatalf("message not cleaned: %d bytes", len(aerr.message))
+	c, err := New(Config{BaseURL: "https://api.opentact.org", Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, aerr := parseAnswer(400, []byte(`{"success":false,"message":"`+strings.Repeat("é", 5000)+`\u0007","status":0}`))
+	msg := c.fail(call{method: "GET", path: "/x"}, aerr.status, aerr.kind, aerr.message).Message
+	if utf8.RuneCountInString(msg) > 301 || strings.ContainsRune(msg, 7) || !utf8.ValidString(msg) {
+		t.Fatalf("message not cleaned: %d characters, valid UTF-8 %v", utf8.RuneCountInString(msg), utf8.ValidString(msg))
+	}
+}
+
+// A token that an API echoes back across the point where the message is
+// cut must not leave a prefix behind: scrub first, then cut.
+func TestTokenIsScrubbedBeforeTheCut(t *testing.T) {
+	const token = "eyJhbGciOiJub25lIn0.e30.c2lnbmF0dXJlLXNlY3JldC10b2tlbi10ZXh0"
+	c, err := New(Config{BaseURL: "https://api.opentact.org", Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pad := 270; pad <= 300; pad += 3 {
+		msg := c.fail(call{method: "GET", path: "/x"}, 400, ErrValidation, strings.Repeat("x", pad)+token+" rest").Message
+		for n := 8; n <= len(token); n++ {
+			if strings.Contains(msg, token[:n]) {
+				t.Fatalf("pad %d: the message holds the token's first %d characters: %q", pad, n, msg)
+			}
+		}
 	}
 }
 
@@ -128,6 +152,33 @@ func BenchmarkEncodePatch(b *testing.B) {
 	for b.Loop() {
 		if _, err := json.Marshal(p); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// phone_number is documented as a number in one place of the vendor page
+// and a string in another: both read, digits kept.
+func TestPhoneNumberAsStringOrNumber(t *testing.T) {
+	for raw, want := range map[string]string{`"+4930123456"`: "+4930123456", `4930123456`: "4930123456", `1234567890123456`: "1234567890123456", `null`: ""} {
+		u, problem := decodeUser([]byte(`{"uuid":"u","login":"alice001","sip_connection":{"uuid":"c"},"phone_number":` + raw + `}`))
+		if problem != "" {
+			t.Fatalf("%s: %s", raw, problem)
+		}
+		if got := deref(u.PhoneNumber); got != want {
+			t.Errorf("%s read as %q, want %q", raw, got, want)
+		}
+	}
+	if _, problem := decodeUser([]byte(`{"uuid":"u","login":"alice001","sip_connection":{"uuid":"c"},"phone_number":{}}`)); problem == "" {
+		t.Errorf("an object as phone_number was accepted")
+	}
+}
+
+// A user without its connection's uuid would put "" in state and plan a
+// move on every run.
+func TestUserWithoutConnectionIsABadAnswer(t *testing.T) {
+	for _, body := range []string{`{"uuid":"u","login":"alice001"}`, `{"uuid":"u","login":"alice001","sip_connection":{"name":"x"}}`} {
+		if _, problem := decodeUser([]byte(body)); !strings.Contains(problem, "sip_connection.uuid") {
+			t.Errorf("%s: problem = %q", body, problem)
 		}
 	}
 }

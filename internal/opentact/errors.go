@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The kinds of failure a caller branches on. An *APIError wraps exactly one
@@ -22,6 +23,9 @@ var (
 	// ErrUnknownOutcome marks a write whose fate is unknown: the request may
 	// have reached the API before the connection broke or a gateway gave up.
 	ErrUnknownOutcome = errors.New("outcome unknown")
+	// ErrCancelled is a call given up because its operation's timeout ran
+	// out or Terraform cancelled it, before anything could have been done.
+	ErrCancelled = errors.New("cancelled")
 )
 
 // APIError is a failed call: which call, on which host, what came back. It
@@ -33,6 +37,9 @@ type APIError struct {
 	Status  int    // HTTP status, 0 when no answer was received
 	Message string // the API's own message, or a description of the answer
 	kind    error
+	// retryAfter is the answer's Retry-After, for the caller that owns the
+	// call's retries (a create).
+	retryAfter time.Duration
 }
 
 func (e *APIError) Error() string {

@@ -31,7 +31,9 @@ func TestRetriesWhatIsSafe(t *testing.T) {
 		{"500 is not retried", emulator.Fault{Method: "GET", Status: 500}, 1, opentact.ErrServer},
 		{"400 is not retried", emulator.Fault{Method: "GET", Status: 400}, 1, opentact.ErrValidation},
 		{"retries are bounded", emulator.Fault{Method: "GET", Status: 503, Times: 10}, 4, opentact.ErrServer},
-		{"429 for ever", emulator.Fault{Method: "GET", Status: 429, Times: 10}, 4, opentact.ErrRateLimit},
+		// A 429 is not counted against max_retries (3 here): it is retried
+		// until the operation's deadline.
+		{"429s are not counted", emulator.Fault{Method: "GET", Status: 429, RetryAfter: "0", Times: 10}, 11, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,44 +55,160 @@ func TestRetriesWhatIsSafe(t *testing.T) {
 	}
 }
 
+// When the deadline runs out, the error says what the call went through and
+// which setting to change.
 func TestRateLimitErrorSaysWhatToDo(t *testing.T) {
 	emu, c := newPair(t)
-	emu.InjectFault(emulator.Fault{Status: 429, Times: 10})
-	_, err := c.ListUsers(context.Background(), berlin)
-	if !errors.Is(err, opentact.ErrRateLimit) || !strings.Contains(err.Error(), "max_retries") {
-		t.Fatalf("err = %v", err)
+	emu.InjectFault(emulator.Fault{Status: 429, RetryAfter: "0", Times: 1000})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := c.ListUsers(ctx, berlin)
+	if !errors.Is(err, opentact.ErrRateLimit) {
+		t.Fatalf("err = %v, want ErrRateLimit", err)
+	}
+	for _, want := range []string{"gave up after", "rate-limit answers (429)", "timeouts block", "max_requests_per_second", "-parallelism"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to say %q", err, want)
+		}
+	}
+	if n := emu.CountRequests("GET", ""); n < 2 {
+		t.Errorf("%d attempts: a 429 must be retried while the operation has time", n)
 	}
 }
 
 // A create must never be lost nor doubled, whatever happens on the wire.
+// When an attempt may have worked, the create is sent again; a 409 then
+// means the first one went through, and the user it made is found, checked
+// field by field and adopted, with its password set again.
 func TestCreateWithUnknownOutcome(t *testing.T) {
 	cases := []struct {
 		name      string
 		fault     emulator.Fault
 		wantPosts int
+		adopted   bool
 	}{
-		{"502 after the work", emulator.Fault{Method: "POST", Status: 502, AfterWork: true}, 1},
-		{"504 HTML after the work", emulator.Fault{Method: "POST", Status: 504, HTML: true, AfterWork: true}, 1},
-		{"connection dropped after the work", emulator.Fault{Method: "POST", Drop: true, AfterWork: true}, 1},
-		{"garbage 200 after the work", emulator.Fault{Method: "POST", Body: `{"success":true,"payload":{"nothing":1}}`, AfterWork: true}, 1},
-		{"connection dropped before the work", emulator.Fault{Method: "POST", Drop: true}, 2},
-		{"502 before the work", emulator.Fault{Method: "POST", Status: 502}, 2},
-		{"429 before the work", emulator.Fault{Method: "POST", Status: 429, RetryAfter: "0"}, 2},
-		{"503 before the work", emulator.Fault{Method: "POST", Status: 503}, 2},
+		{"502 after the work", emulator.Fault{Method: "POST", Status: 502, AfterWork: true}, 2, true},
+		{"503 after the work", emulator.Fault{Method: "POST", Status: 503, RetryAfter: "0", AfterWork: true}, 2, true},
+		{"504 HTML after the work", emulator.Fault{Method: "POST", Status: 504, HTML: true, AfterWork: true}, 2, true},
+		{"connection dropped after the work", emulator.Fault{Method: "POST", Drop: true, AfterWork: true}, 2, true},
+		// The API answered 200, so it acted: settled at once, not re-sent.
+		{"garbage 200 after the work", emulator.Fault{Method: "POST", Body: `{"success":true,"payload":{"nothing":1}}`, AfterWork: true}, 1, true},
+		{"500 after the work", emulator.Fault{Method: "POST", Status: 500, AfterWork: true}, 1, true},
+		{"connection dropped before the work", emulator.Fault{Method: "POST", Drop: true}, 2, false},
+		{"502 before the work", emulator.Fault{Method: "POST", Status: 502}, 2, false},
+		{"429 before the work", emulator.Fault{Method: "POST", Status: 429, RetryAfter: "0"}, 2, false},
+		{"503 before the work", emulator.Fault{Method: "POST", Status: 503}, 2, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			emu, c := newPair(t)
 			emu.InjectFault(tc.fault)
-			u := createAlice(t, c)
+			res, err := c.CreateUser(context.Background(), aliceRequest())
+			if err != nil {
+				t.Fatalf("CreateUser: %v", err)
+			}
 			users := emu.Users(berlin)
-			if len(users) != 1 || users[0].UUID != u.UUID {
-				t.Fatalf("emulator holds %d users (%v), want exactly the one created (%s)", len(users), users, u.UUID)
+			if len(users) != 1 || users[0].UUID != res.User.UUID {
+				t.Fatalf("emulator holds %d users (%v), want exactly the one created (%s)", len(users), users, res.User.UUID)
 			}
 			if posts := emu.CountRequests("POST", userPrefix); posts != tc.wantPosts {
 				t.Errorf("POSTs = %d, want %d", posts, tc.wantPosts)
 			}
+			if res.Adopted != tc.adopted {
+				t.Errorf("Adopted = %v, want %v", res.Adopted, tc.adopted)
+			}
+			if tc.adopted && emu.CountRequests("PATCH", userPrefix) != 1 {
+				t.Errorf("an adopted user's password must be set again (PATCHes: %d)", emu.CountRequests("PATCH", userPrefix))
+			}
+			if users[0].Password != "s3cret-pass" || !emu.CanRegister(users[0].UUID) {
+				t.Errorf("the user's password is %q, want the configured one", users[0].Password)
+			}
 		})
+	}
+}
+
+// A colleague's user that took the login while our create's outcome was
+// unknown is not ours: it is left untouched and the create fails with the
+// conflict, naming the holder.
+func TestCreateNeverAdoptsSomeoneElsesUser(t *testing.T) {
+	for name, req := range map[string]opentact.CreateUserRequest{
+		"fields differ":      aliceRequest(),
+		"fields left unsent": {SIPConnectionUUID: berlin, Login: "alice001", Password: "s3cret-pass"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			emu, c := newPair(t)
+			// The gateway answers 503 and, meanwhile, a colleague creates
+			// a user with the same login.
+			emu.InjectFault(emulator.Fault{Method: "POST", Status: 503, RetryAfter: "0", Foreign: true})
+			res, err := c.CreateUser(context.Background(), req)
+			if !errors.Is(err, opentact.ErrConflict) || res != nil {
+				t.Fatalf("CreateUser = %v, %v; want ErrConflict", res, err)
+			}
+			users := emu.Users(berlin)
+			if len(users) != 1 || users[0].Password != emulator.ColleaguePassword || *ptr(users[0].Fields["first_name"]) != "Colleague" {
+				t.Fatalf("the colleague's user was changed, or another made: %+v", users)
+			}
+			if !strings.Contains(err.Error(), users[0].UUID) || !strings.Contains(err.Error(), "left untouched") {
+				t.Errorf("err = %v, want it to name the holder and say it is left alone", err)
+			}
+			if emu.CountRequests("PATCH", "")+emu.CountRequests("DELETE", "") != 0 {
+				t.Errorf("the colleague's user received a write")
+			}
+		})
+	}
+}
+
+// A create whose operation times out after the API did the work is an
+// unknown outcome, and it is settled by looking even though the
+// operation's own time is gone.
+func TestCreateTimedOutIsSettledByLooking(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			emu.ServeHTTP(w, r)
+			return
+		}
+		emu.ServeHTTP(httptest.NewRecorder(), r) // the work is done...
+		<-r.Context().Done()                     // ...and the answer never comes
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, emu.Token())
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	res, err := c.CreateUser(ctx, aliceRequest())
+	if err != nil || !res.Adopted {
+		t.Fatalf("CreateUser = %+v, %v; want the user adopted", res, err)
+	}
+	if users := emu.Users(berlin); len(users) != 1 || users[0].UUID != res.User.UUID {
+		t.Fatalf("emulator holds %v", users)
+	}
+}
+
+// A create that could not have been sent is no unknown outcome.
+func TestCreateCancelledBeforeSending(t *testing.T) {
+	emu, c := newPair(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.CreateUser(ctx, aliceRequest())
+	if !errors.Is(err, opentact.ErrCancelled) || errors.Is(err, opentact.ErrUnknownOutcome) {
+		t.Fatalf("err = %v, want ErrCancelled", err)
+	}
+	if n := emu.CountRequests("", ""); n != 0 {
+		t.Errorf("%d requests were made", n)
+	}
+}
+
+// After an unknown outcome that the lookup cannot settle (nothing there,
+// the attempts used up), the error says the outcome is unknown.
+func TestCreateUnsettledSaysOutcomeUnknown(t *testing.T) {
+	emu, c := newPair(t)
+	emu.InjectFault(emulator.Fault{Method: "POST", Status: 500})
+	_, err := c.CreateUser(context.Background(), aliceRequest())
+	if !errors.Is(err, opentact.ErrUnknownOutcome) || !strings.Contains(err.Error(), "looked up") {
+		t.Fatalf("err = %v, want ErrUnknownOutcome saying it looked", err)
+	}
+	if len(emu.Users(berlin)) != 0 {
+		t.Fatalf("a user was made")
 	}
 }
 
@@ -110,15 +228,16 @@ func TestCreateConflictIsNotATakeover(t *testing.T) {
 }
 
 // A login that existed before a create whose outcome is unknown is not
-// adopted: the error stands, and the older user is left alone.
+// adopted: the create fails with the conflict, and the older user is left
+// alone.
 func TestUnknownOutcomeDoesNotAdoptAnOlderUser(t *testing.T) {
 	emu, c := newPair(t)
 	existing, _ := emu.SeedUser(berlin, "alice001", nil)
 	emu.BackdateUser(existing, time.Hour)
 	emu.InjectFault(emulator.Fault{Method: "POST", Status: 502})
 	u, err := c.CreateUser(context.Background(), opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "alice001", Password: "x"})
-	if !errors.Is(err, opentact.ErrUnknownOutcome) || u != nil {
-		t.Fatalf("CreateUser = %v, %v; want ErrUnknownOutcome and no user", u, err)
+	if !errors.Is(err, opentact.ErrConflict) || u != nil {
+		t.Fatalf("CreateUser = %v, %v; want ErrConflict and no user", u, err)
 	}
 	if got, _ := emu.User(existing); got.Password != "seeded" || len(emu.Users(berlin)) != 1 {
 		t.Fatalf("the older user was touched or a second one made")

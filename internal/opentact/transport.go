@@ -1,25 +1,17 @@
 package opentact
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/net/http/httpproxy"
 )
-
-// maxRetryAfter caps how long one Retry-After may hold a call; the
-// operation's own timeout bounds the sum.
-const maxRetryAfter = 5 * time.Minute
 
 // ParseBaseURL checks an API base URL: https, or http to a loopback host only
 // (an emulator or a local tunnel), no credentials, query or fragment.
@@ -95,80 +87,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// checkRetry retries what is safe: 429 and 503 always (the API declined the
-// work); 502, 504 and broken connections only for calls that can be
-// repeated; a refused connection always (nothing was sent).
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	unsafe, _ := ctx.Value(unsafeCallKey{}).(bool)
-	retry := false
-	reason := ""
-	if err != nil {
-		var redirect *RedirectError
-		var unknownAuthority x509.UnknownAuthorityError
-		var hostname x509.HostnameError
-		var certInvalid x509.CertificateInvalidError
-		switch {
-		case errors.As(err, &redirect), errors.As(err, &unknownAuthority),
-			errors.As(err, &hostname), errors.As(err, &certInvalid):
-			retry = false
-		case isDialError(err):
-			retry, reason = true, "cannot connect"
-		default:
-			retry, reason = !unsafe, "connection error"
-		}
-	} else {
-		switch resp.StatusCode {
-		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-			retry, reason = true, resp.Status
-		case http.StatusBadGateway, http.StatusGatewayTimeout:
-			retry, reason = !unsafe, resp.Status
-		}
-	}
-	if retry {
-		c.logger(ctx, "OpenTact API call will be retried", map[string]any{"reason": reason})
-	}
-	return retry, nil
-}
-
 // isDialError is true when the connection was never made, so the request
 // cannot have reached the API.
 func isDialError(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// backoff honours Retry-After on 429 and 503, and otherwise waits an
-// exponentially growing, fully jittered time between min and max.
-func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return min(d, maxRetryAfter)
-		}
-	}
-	ceiling := minWait << min(attempt, 20)
-	if ceiling <= 0 || ceiling > maxWait {
-		ceiling = maxWait
-	}
-	return minWait/2 + rand.N(ceiling-minWait/2+1) //nolint:gosec // jitter needs no cryptographic randomness
-}
-
-// parseRetryAfter reads delta-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(now), 0), true
-	}
-	return 0, false
 }

@@ -147,7 +147,7 @@ func TestOperationDeadlineBoundsRetries(t *testing.T) {
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("err = %v after %s; the deadline must cut the Retry-After wait", err, time.Since(start))
 	}
-	if !errors.Is(err, opentact.ErrServer) || !strings.Contains(err.Error(), "timeout") {
-		t.Errorf("err = %v, want it to say the timeout ran out", err)
+	if !errors.Is(err, opentact.ErrRateLimit) || !strings.Contains(err.Error(), "timeouts block") || !strings.Contains(err.Error(), "max_requests_per_second") {
+		t.Errorf("err = %v, want a rate-limit error that says which setting to raise", err)
 	}
 }

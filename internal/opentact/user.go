@@ -1,7 +1,10 @@
 package opentact
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sort"
 )
 
@@ -24,6 +27,47 @@ type User struct {
 	ModifiedOn    string        `json:"modified_on"`
 	SIPConnection SIPConnection `json:"sip_connection"`
 	Account       Account       `json:"account"`
+}
+
+// UnmarshalJSON accepts phone_number as a JSON string or number: the vendor
+// page documents it as both. Digits are kept as sent; "4930123456" and
+// 4930123456 read the same.
+func (u *User) UnmarshalJSON(data []byte) error {
+	type plain User
+	var raw struct {
+		plain
+		PhoneNumber json.RawMessage `json:"phone_number"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*u = User(raw.plain)
+	phone, err := stringOrNumber(raw.PhoneNumber)
+	if err != nil {
+		return fmt.Errorf("phone_number: %w", err)
+	}
+	u.PhoneNumber = phone
+	return nil
+}
+
+// stringOrNumber reads a JSON string, number or null.
+func stringOrNumber(raw json.RawMessage) (*string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return &s, nil
+	}
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&n); err != nil {
+		return nil, errors.New("neither a string nor a number")
+	}
+	s = n.String()
+	return &s, nil
 }
 
 // SIPConnection is the part of the user's connection worth referencing.

@@ -5,20 +5,21 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
+	"sort"
 )
 
 const (
 	pathUser = "/rest/sip/connection/user"
 )
 
-// adoptionSkew is how far the API's clock may be behind ours when a user
-// found after a failed create is judged to be the one that create made.
-const adoptionSkew = 2 * time.Minute
-
-// ListUsers returns every user of a SIP connection.
+// ListUsers returns every user of a SIP connection, from a list call of its
+// own.
 func (c *Client) ListUsers(ctx context.Context, connectionUUID string) ([]User, error) {
-	cl := call{method: http.MethodGet, path: usersPath(connectionUUID)}
+	return c.listUsers(ctx, connectionUUID, false)
+}
+
+func (c *Client) listUsers(ctx context.Context, connectionUUID string, cheap bool) ([]User, error) {
+	cl := call{method: http.MethodGet, path: usersPath(connectionUUID), cheap: cheap}
 	payload, err := c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -30,7 +31,24 @@ func (c *Client) ListUsers(ctx context.Context, connectionUUID string) ([]User, 
 	return users, nil
 }
 
-// GetUser returns one user by uuid.
+// ConnectionUsers returns every user of a SIP connection sorted by login,
+// from the process's snapshot of it (see connectionUsers): the data sources
+// and the plan checks of one run share one list call.
+func (c *Client) ConnectionUsers(ctx context.Context, connectionUUID string) ([]User, error) {
+	byUUID, err := c.connectionUsers(ctx, connectionUUID, true)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]User, 0, len(byUUID))
+	for _, u := range byUUID {
+		users = append(users, u)
+	}
+	sort.Slice(users, func(i, j int) bool { return users[i].Login < users[j].Login })
+	return users, nil
+}
+
+// GetUser returns one user by uuid. Its ErrNotFound is the API's word
+// only; ReadUser and DeleteUser confirm it before acting on it.
 func (c *Client) GetUser(ctx context.Context, uuid string) (*User, error) {
 	return c.userCall(ctx, call{method: http.MethodGet, path: userPath(uuid)})
 }
@@ -42,69 +60,35 @@ func (c *Client) ModifyUser(ctx context.Context, uuid string, patch UserPatch) (
 	return c.userCall(ctx, call{method: http.MethodPatch, path: userPath(uuid), body: patch})
 }
 
-// DeleteUser removes a user. A user already gone is ErrNotFound; callers
-// that only want it gone treat that as success.
-func (c *Client) DeleteUser(ctx context.Context, uuid string) error {
+// DeleteUser removes a user of connection. A user already gone counts as
+// removed, once the connection's list confirms it (see confirmGone).
+func (c *Client) DeleteUser(ctx context.Context, uuid, connection string) error {
 	defer c.snapshots.invalidate()
 	_, err := c.userCall(ctx, call{method: http.MethodDelete, path: userPath(uuid)})
+	if errors.Is(err, ErrNotFound) {
+		if err = c.confirmGone(ctx, uuid, connection, err); errors.Is(err, ErrNotFound) {
+			return nil
+		}
+	}
 	return err
 }
 
 // FindUserByLogin returns the user with this login on a connection, or an
-// ErrNotFound error.
+// ErrNotFound error, from the connection's snapshot.
 func (c *Client) FindUserByLogin(ctx context.Context, connectionUUID, login string) (*User, error) {
-	users, err := c.ListUsers(ctx, connectionUUID)
+	users, err := c.connectionUsers(ctx, connectionUUID, true)
 	if err != nil {
 		return nil, err
 	}
-	for i := range users {
-		if users[i].Login == login {
-			return &users[i], nil
+	for _, u := range users {
+		if u.Login == login {
+			return &u, nil
 		}
 	}
 	return nil, &APIError{
-		Method: http.MethodGet, Path: usersPath(connectionUUID), Host: c.base.Host,
+		Method: http.MethodGet, Path: usersPath(connectionUUID), Host: c.base.Host, Status: http.StatusOK,
 		Message: "no SIP user with login " + login + " on SIP connection " + connectionUUID, kind: ErrNotFound,
 	}
-}
-
-// CreateUser creates a user with one POST. A create is not idempotent, so
-// when its outcome is unknown (the connection broke, or a gateway answered
-// 502/504 after the API may have acted) the client looks the login up on
-// the connection: a user created since this call began is adopted, and
-// otherwise the POST is sent again. A 409 on the first attempt is the
-// caller's to report: the login belonged to someone before.
-func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*User, error) {
-	defer c.snapshots.invalidate()
-	started := time.Now()
-	cl := call{method: http.MethodPost, path: pathUser, body: req, unsafe: true}
-	for attempt := 0; ; attempt++ {
-		u, err := c.userCall(ctx, cl)
-		if err == nil {
-			return u, nil
-		}
-		ambiguous := errors.Is(err, ErrUnknownOutcome) || (attempt > 0 && errors.Is(err, ErrConflict))
-		if !ambiguous || ctx.Err() != nil {
-			return nil, err
-		}
-		c.logger(ctx, "OpenTact create had an unknown outcome; looking the login up", map[string]any{"attempt": attempt})
-		found, lookupErr := c.FindUserByLogin(ctx, req.SIPConnectionUUID, req.Login)
-		switch {
-		case lookupErr == nil && c.createdSince(found, started):
-			c.logger(ctx, "OpenTact create had succeeded; adopting the user it made", map[string]any{"uuid": found.UUID})
-			return found, nil
-		case lookupErr == nil:
-			// The login existed before this create began: not ours to take.
-			return nil, err
-		case !errors.Is(lookupErr, ErrNotFound) || attempt >= c.maxRetries:
-			return nil, err
-		}
-	}
-}
-
-func (c *Client) createdSince(u *User, started time.Time) bool {
-	created, err := time.Parse(time.RFC3339Nano, u.CreatedOn)
-	return err == nil && !created.Before(started.Add(-adoptionSkew))
 }
 
 func (c *Client) userCall(ctx context.Context, cl call) (*User, error) {
