@@ -4,8 +4,11 @@ import (
 	"context"
 	"flag"
 	"log"
+	"math"
 	"os"
+	"runtime"
 	rdebug "runtime/debug"
+	"runtime/metrics"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -55,13 +58,52 @@ func quietUnlessLogging(environ []string, setenv func(key, value string) error) 
 // gcForShortLife tunes the garbage collector for a process that lives for
 // one Terraform command, unless GOGC or GOMEMLIMIT says otherwise. Its live
 // heap is small, yet at the default target the collector took 13% of its
-// CPU: a target of 400 makes a 100-user lifecycle 15% faster, and a soft
-// limit of 128 MiB keeps large runs from growing the heap fivefold (see
-// BENCHMARKS.md).
+// CPU: a target of 400 makes a 100-user lifecycle 15% faster. A soft memory
+// limit keeps large runs from growing the heap fivefold; it follows the live
+// heap (memoryLimitFor, set again after every collection), so that a decoded
+// user list larger than the limit does not make the collector run without
+// pause (see BENCHMARKS.md).
 func gcForShortLife(getenv func(string) string, setGCPercent func(int) int, setMemoryLimit func(int64) int64) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	setGCPercent(400)
-	setMemoryLimit(128 << 20)
+	setMemoryLimit(memoryLimitFor(0))
+	afterEachGC(func() { setMemoryLimit(memoryLimitFor(liveHeap())) })
+}
+
+// Bounds of the soft memory limit: at least minMemoryLimit, and room for
+// the live heap to double.
+const (
+	minMemoryLimit = 128 << 20
+	liveHeapRoom   = 2
+)
+
+// memoryLimitFor is the soft memory limit for a live heap of live bytes.
+func memoryLimitFor(live uint64) int64 {
+	return max(minMemoryLimit, int64(min(live, math.MaxInt64/liveHeapRoom))*liveHeapRoom)
+}
+
+// liveHeap is the heap that the last collection found alive.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
+
+// afterEachGC runs f after every garbage collection, from a finalizer that
+// sets itself again: the runtime has no hook of its own.
+// The sentinel holds a pointer, so that it is not one of the tiny
+// allocations whose finalizers may never run.
+func afterEachGC(f func()) {
+	type sentinel struct{ f func() }
+	var rearm func(*sentinel)
+	rearm = func(s *sentinel) {
+		s.f()
+		runtime.SetFinalizer(s, rearm)
+	}
+	runtime.SetFinalizer(&sentinel{f: f}, rearm)
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"math"
 	"reflect"
+	"runtime"
 	"testing"
+	"time"
 )
 
 func TestQuietUnlessLogging(t *testing.T) {
@@ -35,7 +38,7 @@ func TestGCForShortLife(t *testing.T) {
 		limit         int64
 		leavesItAlone bool
 	}{
-		"nothing set":    {env: map[string]string{}, gogc: 400, limit: 128 << 20},
+		"nothing set":    {env: map[string]string{}, gogc: 400, limit: minMemoryLimit},
 		"GOGC set":       {env: map[string]string{"GOGC": "100"}, leavesItAlone: true},
 		"GOMEMLIMIT set": {env: map[string]string{"GOMEMLIMIT": "1GiB"}, leavesItAlone: true},
 	} {
@@ -51,5 +54,37 @@ func TestGCForShortLife(t *testing.T) {
 				t.Fatalf("GOGC %d, limit %d; want %d and %d", gogc, limit, tc.gogc, tc.limit)
 			}
 		})
+	}
+}
+
+// The soft limit follows the live heap: a heap larger than the floor gets
+// room to double instead of a collector that never stops.
+func TestMemoryLimitFollowsTheLiveHeap(t *testing.T) {
+	for live, want := range map[uint64]int64{0: minMemoryLimit, 10 << 20: minMemoryLimit, 64 << 20: minMemoryLimit, 300 << 20: 600 << 20} {
+		if got := memoryLimitFor(live); got != want {
+			t.Errorf("memoryLimitFor(%d MiB) = %d MiB, want %d MiB", live>>20, got>>20, want>>20)
+		}
+	}
+	if memoryLimitFor(math.MaxUint64) <= 0 {
+		t.Errorf("memoryLimitFor overflows")
+	}
+}
+
+// The hook runs after collections, again and again.
+func TestAfterEachGC(t *testing.T) {
+	runs := make(chan struct{}, 100)
+	afterEachGC(func() {
+		select {
+		case runs <- struct{}{}:
+		default:
+		}
+	})
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+		select {
+		case <-runs:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no run after collection %d", i+1)
+		}
 	}
 }

@@ -29,11 +29,16 @@ func TestAccExample_adoptExistingUsers(t *testing.T) {
 		{"avatar": "https://example.com/a.png", "last_name": "Lee"},
 		{"first_name": "Eve"},
 	}
+	ids := make([]string, len(fields))
 	for i, f := range fields {
-		if _, err := api.emu.SeedUser(api.connection, fmt.Sprintf("legacy%02d", i), f); err != nil {
+		id, err := api.emu.SeedUser(api.connection, fmt.Sprintf("legacy%02d", i), f)
+		if err != nil {
 			t.Fatal(err)
 		}
+		ids[i] = id
 	}
+	instance := func(i int) string { return fmt.Sprintf("opentact_sip_user.adopted[%q]", ids[i]) }
+	vars := config.Variables{"sip_connection_uuid": config.StringVariable(api.connection)}
 	if !cliAtLeast(t, "1.7.0") {
 		// import blocks take for_each from Terraform 1.7: an older CLI must
 		// refuse the example rather than do something else with it, as the
@@ -42,7 +47,7 @@ func TestAccExample_adoptExistingUsers(t *testing.T) {
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:          api.provider() + string(example),
-				ConfigVariables: config.Variables{"sip_connection_uuid": config.StringVariable(api.connection)},
+				ConfigVariables: vars,
 				ExpectError:     regexp.MustCompile(`An argument named "for_each" is not expected here`),
 			},
 				// The harness reads the state with the last configuration.
@@ -56,11 +61,11 @@ func TestAccExample_adoptExistingUsers(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:          api.provider() + string(example),
-				ConfigVariables: config.Variables{"sip_connection_uuid": config.StringVariable(api.connection)},
+				ConfigVariables: vars,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(`opentact_sip_user.adopted["legacy00"]`, plancheck.ResourceActionNoop),
-						plancheck.ExpectResourceAction(`opentact_sip_user.adopted["legacy04"]`, plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction(instance(0), plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction(instance(4), plancheck.ResourceActionNoop),
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -78,6 +83,27 @@ func TestAccExample_adoptExistingUsers(t *testing.T) {
 					}),
 				},
 			},
+			// A login renamed outside Terraform keeps its key (the uuid): the
+			// plan follows the rename and destroys nothing (only the output,
+			// keyed by login, changes).
+			{
+				PreConfig: func() {
+					if err := api.emu.ChangeUser(ids[1], map[string]*string{"login": ptr("renamed1")}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:          api.provider() + string(example),
+				ConfigVariables: vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: noopFor(len(ids), instance),
+				},
+				ConfigStateChecks: []statecheck.StateCheck{apiCheck(func() error {
+					if u, ok := api.emu.User(ids[1]); !ok || u.Login != "renamed1" {
+						return fmt.Errorf("the renamed user is gone or changed: %+v", u)
+					}
+					return nil
+				})},
+			},
 			// The test framework cannot read string-keyed instances from the
 			// final state, so the last step destroys them by configuration.
 			{
@@ -91,4 +117,13 @@ func TestAccExample_adoptExistingUsers(t *testing.T) {
 			},
 		},
 	})
+}
+
+// noopFor expects no change to any of n instances.
+func noopFor(n int, instance func(int) string) []plancheck.PlanCheck {
+	checks := make([]plancheck.PlanCheck, n)
+	for i := range checks {
+		checks[i] = plancheck.ExpectResourceAction(instance(i), plancheck.ResourceActionNoop)
+	}
+	return checks
 }

@@ -4,11 +4,17 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -22,11 +28,16 @@ import (
 
 // Environment variables read when the provider block leaves a setting out.
 const (
-	envBaseURL = "OPENTACT_BASE_URL"
-	envToken   = "OPENTACT_TOKEN"
+	envBaseURL              = "OPENTACT_BASE_URL"
+	envToken                = "OPENTACT_TOKEN"
+	envMaxRequestsPerSecond = "OPENTACT_MAX_REQUESTS_PER_SECOND"
+	envPlanChecks           = "OPENTACT_PLAN_CHECKS"
 )
 
-var _ provider.Provider = (*opentactProvider)(nil)
+var (
+	_ provider.Provider                  = (*opentactProvider)(nil)
+	_ provider.ProviderWithListResources = (*opentactProvider)(nil)
+)
 
 // New returns the provider constructor for providerserver.
 func New(version string) func() provider.Provider {
@@ -59,9 +70,22 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				MarkdownDescription: "The API token (a JWT), sent as `X-Auth-Token` to the `base_url` host and nowhere else. Defaults to the `" + envToken + "` environment variable. Surrounding whitespace is ignored; an expired token is refused before any call.",
 			},
 			"max_retries": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("How many times a call is retried after a rate limit (429), an unavailable service (503), a gateway error (502, 504) or a connection error, with jittered exponential backoff that honours `Retry-After`. Creates are never repeated blindly (see the resource's documentation). Defaults to %d.", opentact.DefaultMaxRetries),
-				Validators:          []validator.Int64{int64validator.Between(0, 20)},
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many times a call is retried after an unavailable service (503), a gateway error (502, 504) or a broken connection, with jittered exponential backoff that honours `Retry-After`. "+
+					"Reads, updates and deletes are retried; a create is sent again only by the resource's own logic, which never makes a second user (see the resource's documentation). "+
+					"A rate limit (429) is not counted here: it is retried until the operation's timeout. Defaults to %d.", opentact.DefaultMaxRetries),
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"max_requests_per_second": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: "The account's request rate limit, if known: the provider never sends calls faster, so the API should answer no 429. Defaults to the `" + envMaxRequestsPerSecond + "` environment variable, else unset: " +
+					"then the provider starts unthrottled, learns the limit from the API's 429 answers (and `RateLimit-*` headers) and paces every call of the run to it.",
+				Validators: []validator.Float64{float64validator.AtLeast(0.1)},
+			},
+			"plan_checks": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Whether a plan checks each SIP user to be created (or renamed, or moved) against the API: that its SIP connection exists and that no other user holds its login. " +
+					"One list call per connection per plan, shared with refresh. Defaults to the `" + envPlanChecks + "` environment variable, else `true`. Set `false` for plans that must make no API call beyond refresh.",
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
@@ -83,12 +107,14 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 }
 
 type providerModel struct {
-	BaseURL        types.String `tfsdk:"base_url"`
-	Token          types.String `tfsdk:"token"`
-	MaxRetries     types.Int64  `tfsdk:"max_retries"`
-	RequestTimeout types.String `tfsdk:"request_timeout"`
-	CACertificate  types.String `tfsdk:"ca_certificate"`
-	CoalesceReads  types.Bool   `tfsdk:"coalesce_reads"`
+	BaseURL              types.String  `tfsdk:"base_url"`
+	Token                types.String  `tfsdk:"token"`
+	MaxRetries           types.Int64   `tfsdk:"max_retries"`
+	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
+	PlanChecks           types.Bool    `tfsdk:"plan_checks"`
+	RequestTimeout       types.String  `tfsdk:"request_timeout"`
+	CACertificate        types.String  `tfsdk:"ca_certificate"`
+	CoalesceReads        types.Bool    `tfsdk:"coalesce_reads"`
 }
 
 func (p *opentactProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -100,6 +126,7 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 	// Values known only after apply cannot configure a client now.
 	for name, unknown := range map[string]bool{
 		"base_url": cfg.BaseURL.IsUnknown(), "token": cfg.Token.IsUnknown(), "max_retries": cfg.MaxRetries.IsUnknown(),
+		"max_requests_per_second": cfg.MaxRequestsPerSecond.IsUnknown(), "plan_checks": cfg.PlanChecks.IsUnknown(),
 		"request_timeout": cfg.RequestTimeout.IsUnknown(), "ca_certificate": cfg.CACertificate.IsUnknown(), "coalesce_reads": cfg.CoalesceReads.IsUnknown(),
 	} {
 		if unknown {
@@ -122,6 +149,28 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 	} else if err := opentact.CheckTokenExpiry(token, time.Now()); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("token"), "Expired OpenTact API token", err.Error())
 	}
+	perSecond := 0.0
+	if !cfg.MaxRequestsPerSecond.IsNull() {
+		perSecond = cfg.MaxRequestsPerSecond.ValueFloat64()
+	} else if env := strings.TrimSpace(os.Getenv(envMaxRequestsPerSecond)); env != "" {
+		v, err := strconv.ParseFloat(env, 64)
+		if err != nil || v < 0.1 || math.IsInf(v, 0) {
+			resp.Diagnostics.AddAttributeError(path.Root("max_requests_per_second"), "Invalid "+envMaxRequestsPerSecond,
+				fmt.Sprintf("%s is %q; it must be a number of requests per second, at least 0.1, such as 5 or 2.5.", envMaxRequestsPerSecond, env))
+		}
+		perSecond = v
+	}
+	planChecks := true
+	if !cfg.PlanChecks.IsNull() {
+		planChecks = cfg.PlanChecks.ValueBool()
+	} else if env := strings.TrimSpace(os.Getenv(envPlanChecks)); env != "" {
+		v, err := strconv.ParseBool(env)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("plan_checks"), "Invalid "+envPlanChecks,
+				fmt.Sprintf("%s is %q; it must be true or false.", envPlanChecks, env))
+		}
+		planChecks = v
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -135,22 +184,28 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 		timeout, _ = time.ParseDuration(cfg.RequestTimeout.ValueString()) // checked by durationValidator
 	}
 	client, err := opentact.New(opentact.Config{
-		BaseURL:          baseURL,
-		Token:            token,
-		UserAgent:        fmt.Sprintf("terraform-provider-opentact/%s (+https://registry.terraform.io/providers/opentact/opentact) Terraform/%s", p.version, req.TerraformVersion),
-		MaxRetries:       maxRetries,
-		RequestTimeout:   timeout,
-		CACertificatePEM: cfg.CACertificate.ValueString(),
-		CoalesceReads:    cfg.CoalesceReads.IsNull() || cfg.CoalesceReads.ValueBool(),
-		Logger:           apiLogger(token),
+		BaseURL:              baseURL,
+		Token:                token,
+		UserAgent:            fmt.Sprintf("terraform-provider-opentact/%s (+https://registry.terraform.io/providers/opentact/opentact) Terraform/%s", p.version, req.TerraformVersion),
+		MaxRetries:           maxRetries,
+		RequestTimeout:       timeout,
+		MaxRequestsPerSecond: perSecond,
+		CACertificatePEM:     cfg.CACertificate.ValueString(),
+		CoalesceReads:        cfg.CoalesceReads.IsNull() || cfg.CoalesceReads.ValueBool(),
+		Logger:               apiLogger(token),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot configure the OpenTact provider", err.Error())
 		return
 	}
-	tflog.Debug(ctx, "OpenTact provider configured", map[string]any{"host": client.Host(), "max_retries": maxRetries, "request_timeout": timeout.String()})
-	resp.DataSourceData = client
-	resp.ResourceData = client
+	tflog.Debug(ctx, "OpenTact provider configured", map[string]any{
+		"host": client.Host(), "max_retries": maxRetries, "request_timeout": timeout.String(),
+		"max_requests_per_second": perSecond, "plan_checks": planChecks,
+	})
+	data := &providerData{client: client, planChecks: planChecks}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *opentactProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -161,10 +216,16 @@ func (p *opentactProvider) DataSources(_ context.Context) []func() datasource.Da
 	return []func() datasource.DataSource{NewSIPUsersDataSource, NewSIPUserDataSource}
 }
 
-// stringOr is the configured value, else the environment's, else def.
+func (p *opentactProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewSIPUserListResource}
+}
+
+// stringOr is the configured value, else the environment's, else def. An
+// empty string counts as unset, as in HashiCorp's providers: a variable
+// defaulting to "" must not hide OPENTACT_TOKEN.
 func stringOr(v types.String, env, def string) string {
 	switch {
-	case !v.IsNull():
+	case strings.TrimSpace(v.ValueString()) != "":
 		return v.ValueString()
 	case env != "":
 		return env
@@ -183,16 +244,34 @@ func apiLogger(token string) opentact.Logger {
 	}
 }
 
-// clientFrom takes the client that Configure stored, for resources and data
-// sources; nil data means the provider is not configured yet (validation).
-func clientFrom(data any, add func(summary, detail string)) *opentact.Client {
+// providerData is what Configure hands to resources, data sources and list
+// resources.
+type providerData struct {
+	client     *opentact.Client
+	planChecks bool
+	// skipWarned holds the SIP connections whose skipped plan check was
+	// already reported: one warning per connection, not one per user.
+	skipWarned sync.Map
+}
+
+// providerDataFrom takes the data that Configure stored; nil data means the
+// provider is not configured yet (validation).
+func providerDataFrom(data any, add func(summary, detail string)) *providerData {
 	if data == nil {
 		return nil
 	}
-	client, ok := data.(*opentact.Client)
+	pd, ok := data.(*providerData)
 	if !ok {
-		add("Unexpected provider data", fmt.Sprintf("Expected *opentact.Client, got %T. This is a bug in the provider; please report it.", data))
+		add("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
 		return nil
 	}
-	return client
+	return pd
+}
+
+// clientFrom is providerDataFrom's client.
+func clientFrom(data any, add func(summary, detail string)) *opentact.Client {
+	if pd := providerDataFrom(data, add); pd != nil {
+		return pd.client
+	}
+	return nil
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // The attributes of a SIP user that the resource and both data sources
-// share, their validation as docs/opentact-api.md states it, and the mapping
+// share, their validation as the OpenTact API documents it (where the vendor's
+// page contradicts itself, the decisions on the provider's index page), and the mapping
 // from the API's answer. Secrets (ha1, ha1b, created_by, modified_by) have
 // no place here.
 
@@ -38,31 +39,42 @@ var genders = []string{
 	"Transsexual Person", "Transsexual Woman", "Two-Spirit",
 }
 
-// optionalField is one optional, clearable attribute of a SIP user.
+// optionalField is one optional, clearable attribute of a SIP user. Lengths
+// count characters, as the API does, not bytes.
 type optionalField struct {
 	name        string
 	api         opentact.Field
 	description string
 	validators  []validator.String
 	rfc3339     bool
+	// value is the attribute in a model.
+	value func(*sipUserFields) types.String
 }
 
 var optionalFields = []optionalField{
 	{name: "first_name", api: opentact.FieldFirstName, description: "First name, 1 to 24 characters.",
-		validators: []validator.String{stringvalidator.LengthBetween(1, 24)}},
+		validators: []validator.String{stringvalidator.UTF8LengthBetween(1, 24)},
+		value:      func(f *sipUserFields) types.String { return f.FirstName }},
 	{name: "last_name", api: opentact.FieldLastName, description: "Last name, 1 to 24 characters.",
-		validators: []validator.String{stringvalidator.LengthBetween(1, 24)}},
+		validators: []validator.String{stringvalidator.UTF8LengthBetween(1, 24)},
+		value:      func(f *sipUserFields) types.String { return f.LastName }},
 	{name: "email", api: opentact.FieldEmail, description: "E-mail address, 6 to 80 characters.",
-		validators: []validator.String{stringvalidator.LengthBetween(6, 80), stringvalidator.RegexMatches(emailRegexp, "must be an e-mail address such as alice@example.com")}},
+		validators: []validator.String{stringvalidator.UTF8LengthBetween(6, 80), stringvalidator.RegexMatches(emailRegexp, "must be an e-mail address such as alice@example.com")},
+		value:      func(f *sipUserFields) types.String { return f.Email }},
 	{name: "phone_number", api: opentact.FieldPhoneNumber, description: "Phone number: 3 to 16 characters, digits with an optional leading `+` (sent to the API as a string).",
-		validators: []validator.String{stringvalidator.LengthBetween(3, 16), stringvalidator.RegexMatches(phoneRegexp, "must be digits with an optional leading +, such as +4930123456")}},
+		validators: []validator.String{stringvalidator.UTF8LengthBetween(3, 16), stringvalidator.RegexMatches(phoneRegexp, "must be digits with an optional leading +, such as +4930123456")},
+		value:      func(f *sipUserFields) types.String { return f.PhoneNumber }},
 	{name: "avatar", api: opentact.FieldAvatar, description: "URL of the user's picture, 10 to 255 characters.",
-		validators: []validator.String{stringvalidator.LengthBetween(10, 255), stringvalidator.RegexMatches(urlRegexp, "must be an http:// or https:// URL")}},
-	{name: "dob", api: opentact.FieldDOB, rfc3339: true, description: "Date of birth as an RFC 3339 date-time, such as `1990-04-01T00:00:00Z`. A value the API returns in another offset but at the same instant is not a change."},
+		validators: []validator.String{stringvalidator.UTF8LengthBetween(10, 255), stringvalidator.RegexMatches(urlRegexp, "must be an http:// or https:// URL")},
+		value:      func(f *sipUserFields) types.String { return f.Avatar }},
+	{name: "dob", api: opentact.FieldDOB, rfc3339: true, description: "Date of birth as an RFC 3339 date-time, such as `1990-04-01T00:00:00Z`. A value the API returns in another offset but at the same instant is not a change.",
+		value: func(f *sipUserFields) types.String { return f.DOB.StringValue }},
 	{name: "gender", api: opentact.FieldGender, description: "One of the API's 50 values, exact spelling and case: `" + strings.Join(genders, "`, `") + "`.",
-		validators: []validator.String{stringvalidator.OneOf(genders...)}},
+		validators: []validator.String{stringvalidator.OneOf(genders...)},
+		value:      func(f *sipUserFields) types.String { return f.Gender }},
 	{name: "remote_ip", api: opentact.FieldRemoteIP, description: "Remote SIP service IP: a dotted IPv4 address.",
-		validators: []validator.String{ipv4Validator{}}},
+		validators: []validator.String{ipv4Validator{}},
+		value:      func(f *sipUserFields) types.String { return f.RemoteIP }},
 }
 
 // sipUserFields is the part of every SIP user model that mirrors the API.
@@ -89,29 +101,6 @@ var computedFieldDescriptions = map[string]string{
 	"modified_on":         "When the user was last changed (RFC 3339).",
 	"sip_connection_name": "The name of the user's SIP connection.",
 	"account_uuid":        "The uuid of the account that owns the user.",
-}
-
-// optionalString is the value of the optional field called name.
-func (f *sipUserFields) optionalString(name string) types.String {
-	switch name {
-	case "first_name":
-		return f.FirstName
-	case "last_name":
-		return f.LastName
-	case "email":
-		return f.Email
-	case "phone_number":
-		return f.PhoneNumber
-	case "avatar":
-		return f.Avatar
-	case "dob":
-		return f.DOB.StringValue
-	case "gender":
-		return f.Gender
-	case "remote_ip":
-		return f.RemoteIP
-	}
-	return types.StringNull()
 }
 
 // fromAPI fills the fields from an answer of the API. The dob keeps its

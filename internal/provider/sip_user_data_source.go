@@ -35,8 +35,10 @@ func (d *sipUserDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *sipUserDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "One SIP user, found by `id`, or by `sip_connection_uuid` and `login` together. Secrets (`ha1`, `ha1b`, passwords) are never read.",
-		Attributes:          dataSourceUserAttributes(true),
+		MarkdownDescription: "One SIP user, found by `id` alone, or by `sip_connection_uuid` and `login` together (no other combination is accepted). " +
+			"A lookup by id is one call; a lookup by login reads the connection's whole user list once per run (shared with the other lookups and plan checks of that connection). " +
+			"Secrets (`ha1`, `ha1b`, passwords) are never read.",
+		Attributes: dataSourceUserAttributes(true),
 	}
 }
 
@@ -58,6 +60,8 @@ func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
 	var u *opentact.User
 	var err error
 	if !cfg.ID.IsNull() {
@@ -79,7 +83,7 @@ func lookupErrorDetail(err error, cfg sipUserItemModel) string {
 		return err.Error()
 	}
 	if !cfg.ID.IsNull() {
-		return fmt.Sprintf("%s\n\nNo SIP user has id %s.", err, cfg.ID.ValueString())
+		return fmt.Sprintf("%s\n\nNo SIP user has id %s (or base_url is not the API's address).", err, cfg.ID.ValueString())
 	}
 	return fmt.Sprintf("%s\n\nNo SIP user has login %q on SIP connection %s (or the connection does not exist).", err, cfg.Login.ValueString(), cfg.SIPConnectionUUID.ValueString())
 }

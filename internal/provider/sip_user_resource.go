@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,10 +15,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -28,6 +31,7 @@ var (
 	_ resource.Resource                   = (*sipUserResource)(nil)
 	_ resource.ResourceWithConfigure      = (*sipUserResource)(nil)
 	_ resource.ResourceWithImportState    = (*sipUserResource)(nil)
+	_ resource.ResourceWithIdentity       = (*sipUserResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*sipUserResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*sipUserResource)(nil)
 )
@@ -38,12 +42,19 @@ const (
 	defaultReadTimeout  = 2 * time.Minute
 )
 
+// privateID is the private-state key that holds the user's uuid. Terraform
+// hands the prior private state to the create half of a replacement
+// (-replace), whose prior state is null: the plan checks read it to know
+// that the login's holder is the user being replaced.
+const privateID = "id"
+
 // NewSIPUserResource is the constructor of opentact_sip_user.
 func NewSIPUserResource() resource.Resource {
 	return &sipUserResource{}
 }
 
 type sipUserResource struct {
+	data   *providerData
 	client *opentact.Client
 }
 
@@ -60,21 +71,23 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 		},
 		"sip_connection_uuid": schema.StringAttribute{
 			Required:            true,
-			MarkdownDescription: "The SIP connection the user belongs to (a lower-case uuid). Changing it moves the user in place.",
+			MarkdownDescription: "The SIP connection the user belongs to (a lower-case uuid). Changing it moves the user in place, sending the password along (see `login`).",
 			Validators:          []validator.String{stringvalidator.RegexMatches(uuidRegexp, "must be a lower-case uuid such as 6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10")},
 		},
 		"login": schema.StringAttribute{
-			Required:            true,
-			MarkdownDescription: "The SIP login, 7 to 15 characters, unique on its SIP connection. Changing it renames the user in place.",
-			Validators:          []validator.String{stringvalidator.LengthBetween(7, 15)},
+			Required: true,
+			MarkdownDescription: "The SIP login, 7 to 15 characters, unique on its SIP connection. Changing it renames the user in place. " +
+				"The SIP digest credentials derive from login, connection and password, so a rename or move sends the password in the same call when the provider knows it " +
+				"(`password`, or `password_wo` in the configuration); for a user managed without a password the plan warns that its phones may need a new one.",
+			Validators: []validator.String{stringvalidator.UTF8LengthBetween(7, 15)},
 		},
 		"password": schema.StringAttribute{
 			Optional:  true,
 			Sensitive: true,
-			MarkdownDescription: "The SIP password, kept in state (marked sensitive). For Terraform before 1.11 and tools without write-only arguments; " +
-				"prefer `password_wo`. Changing it sets the new password. Conflicts with `password_wo`.",
+			MarkdownDescription: "The SIP password, kept in state (marked sensitive) and in saved plan files. For Terraform before 1.11 and tools without write-only arguments; " +
+				"prefer `password_wo`. Changing it sets the new password; removing it from the configuration leaves the API's password as it is. Conflicts with `password_wo`.",
 			Validators: []validator.String{
-				stringvalidator.LengthAtLeast(1),
+				stringvalidator.UTF8LengthAtLeast(1),
 				stringvalidator.ConflictsWith(path.MatchRoot("password_wo")),
 			},
 		},
@@ -82,10 +95,10 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			Optional:  true,
 			Sensitive: true,
 			WriteOnly: true,
-			MarkdownDescription: "The SIP password as a write-only argument (Terraform 1.11 and later): sent to the API, never stored in plan or state. " +
-				"It is sent on create and whenever `password_wo_version` changes. Requires `password_wo_version`.",
+			MarkdownDescription: "The SIP password as a write-only argument (Terraform 1.11 and later, OpenTofu 1.11 and later): sent to the API, never stored in plan or state. " +
+				"It is sent on create, whenever `password_wo_version` changes, and with a change of `login` or `sip_connection_uuid`. Requires `password_wo_version`.",
 			Validators: []validator.String{
-				stringvalidator.LengthAtLeast(1),
+				stringvalidator.UTF8LengthAtLeast(1),
 				stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version")),
 			},
 		},
@@ -107,7 +120,7 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 		},
 		"sip_connection_name": schema.StringAttribute{
 			Computed:            true,
-			MarkdownDescription: computedFieldDescriptions["sip_connection_name"],
+			MarkdownDescription: computedFieldDescriptions["sip_connection_name"] + " An update keeps the value known at plan time; a rename of the connection shows at the next refresh.",
 			PlanModifiers:       []planmodifier.String{keepUnlessConnectionChanges{}},
 		},
 		"account_uuid": schema.StringAttribute{
@@ -130,6 +143,7 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SIP user of an OpenTact SIP connection. Create, update and delete each take one API call; " +
 			"refresh takes one call, or shares one list call with the other users of the connection (see the provider's `coalesce_reads`). " +
+			"A plan checks that each new login is free on its connection (see the provider's `plan_checks`). " +
 			"The user's SIP digest credentials (`ha1`, `ha1b`) are never read into state.",
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
@@ -138,20 +152,106 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	}
 }
 
-// ModifyPlan requires a password when a user is to be created. An imported
-// user may be managed without one: its password then stays as it is.
+func (r *sipUserResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "The user's uuid.",
+			},
+		},
+	}
+}
+
+// ModifyPlan requires a password to create a user (an imported one may be
+// managed without one), warns when a rename or move cannot send one, and
+// runs the plan checks.
 func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if !req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
+	var plan, state sipUserResourceModel
 	var password, wo types.String
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password"), &password)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-	if password.IsNull() && wo.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("password_wo"), "Missing SIP password",
-			"A new SIP user needs a password. Set password_wo and password_wo_version (Terraform 1.11 and later; never stored in state), "+
-				"or password (stored in state, marked sensitive). To manage an existing user without changing its password, import it instead.")
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	noPassword := password.IsNull() && wo.IsNull()
+	if creating && noPassword {
+		resp.Diagnostics.AddAttributeError(path.Root("password_wo"), "Missing SIP password",
+			"A new SIP user needs a password. Set password_wo and password_wo_version (Terraform 1.11 and later, OpenTofu 1.11 and later; never stored in state), "+
+				"or password (stored in state, marked sensitive). To manage an existing user without changing its password, import it instead.")
+		return
+	}
+	moving := !creating && (!plan.Login.Equal(state.Login) || !plan.SIPConnectionUUID.Equal(state.SIPConnectionUUID))
+	if moving && noPassword && state.Password.IsNull() {
+		resp.Diagnostics.AddAttributeWarning(path.Root("login"), "SIP phones may need a new password",
+			fmt.Sprintf("SIP user %s changes its login or SIP connection, and this configuration has no password to send with the change. "+
+				"The SIP digest credentials derive from login, connection and password, so an API that keeps only the digests cannot carry the old password over: "+
+				"phones registered as this user may fail to register until a new password is set. Set password_wo and password_wo_version (or password) to send one with the change.",
+				state.ID.ValueString()))
+	}
+	if (creating || moving) && r.data != nil && r.data.planChecks {
+		self := state.ID.ValueString()
+		if creating {
+			self = priorUserID(ctx, req.Private)
+		}
+		r.checkLogin(ctx, plan, self, &resp.Diagnostics)
+	}
+}
+
+// checkLogin is the plan check of a login about to be taken: the SIP
+// connection must exist and no user but self may hold the login. It never
+// blocks a plan on a failed lookup: the apply still reports a conflict.
+func (r *sipUserResource) checkLogin(ctx context.Context, plan sipUserResourceModel, self string, diags *diag.Diagnostics) {
+	if plan.Login.IsUnknown() || plan.SIPConnectionUUID.IsUnknown() {
+		return
+	}
+	connection, login := plan.SIPConnectionUUID.ValueString(), plan.Login.ValueString()
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
+	holder, checked, err := r.client.LoginHolder(ctx, connection, login)
+	switch {
+	case !checked:
+	case errors.Is(err, opentact.ErrNotFound):
+		diags.AddAttributeError(path.Root("sip_connection_uuid"), "SIP connection not found",
+			fmt.Sprintf("There is no SIP connection %s: the API answered 404 to listing its users (%s). Check the uuid in the OpenTact portal, and that base_url (%s) is the API's address.",
+				connection, err, r.client.BaseURL()))
+	case err != nil:
+		if _, warned := r.data.skipWarned.LoadOrStore(connection, true); !warned {
+			diags.AddWarning("Login check skipped",
+				fmt.Sprintf("The plan could not check the logins of new SIP users on SIP connection %s against the API, because listing its users failed: %s\n\n"+
+					"The plan goes on; a login that is taken still fails at apply.", connection, err))
+		}
+	case holder != nil && holder.UUID != self:
+		diags.AddAttributeError(path.Root("login"), "SIP login already taken",
+			fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n"+
+				"To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). "+
+				"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. "+
+				"Otherwise choose another login.", holder.UUID, login, connection, connection, login, holder.UUID))
+	}
+}
+
+// priorUserID is the uuid the prior private state holds, or "".
+func priorUserID(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+},
+) string {
+	if private == nil {
+		return ""
+	}
+	raw, _ := private.GetKey(ctx, privateID)
+	id := strings.Trim(string(raw), `"`)
+	if !uuidRegexp.MatchString(id) {
+		return ""
+	}
+	return id
 }
 
 // ValidateConfig explains what to do when a CLI without write-only
@@ -162,13 +262,16 @@ func (r *sipUserResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if wo.IsNull() || req.ClientCapabilities.WriteOnlyAttributesAllowed {
 		return
 	}
-	resp.Diagnostics.AddAttributeError(path.Root("password_wo"), "password_wo needs Terraform 1.11 or later",
-		"This Terraform CLI does not support write-only arguments, which Terraform 1.11 introduced. "+
-			"Upgrade to Terraform 1.11 or later, or set the password with the `password` argument instead (stored in state, marked sensitive).")
+	resp.Diagnostics.AddAttributeError(path.Root("password_wo"), "password_wo needs Terraform 1.11 or OpenTofu 1.11, or later",
+		"This CLI does not support write-only arguments, which Terraform 1.11 and OpenTofu 1.11 introduced. "+
+			"Upgrade to Terraform 1.11 or later (or OpenTofu 1.11 or later), or set the password with the `password` argument instead (stored in state, marked sensitive).")
 }
 
 func (r *sipUserResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, resp.Diagnostics.AddError)
+	r.data = providerDataFrom(req.ProviderData, resp.Diagnostics.AddError)
+	if r.data != nil {
+		r.client = r.data.client
+	}
 }
 
 func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -199,15 +302,24 @@ func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest
 		Gender:            plan.Gender.ValueStringPointer(),
 		RemoteIP:          plan.RemoteIP.ValueStringPointer(),
 	}
-	u, err := r.client.CreateUser(ctx, body)
+	res, err := r.client.CreateUser(ctx, body)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot create the SIP user", createErrorDetail(err, body))
+		summary, detail := createErrorDetail(err, body)
+		resp.Diagnostics.AddError(summary, detail)
 		return
 	}
-	tflog.Debug(ctx, "created SIP user", map[string]any{"id": u.UUID})
-	plan.ID = types.StringValue(u.UUID)
-	resp.Diagnostics.Append(plan.fromAPI(u)...)
+	if res.Adopted {
+		resp.Diagnostics.AddWarning("SIP user adopted after a lost answer",
+			fmt.Sprintf("The answer to creating SIP user %q on SIP connection %s was lost. The provider looked and found the user this create made (%s, every field as sent), and manages it. %s",
+				body.Login, body.SIPConnectionUUID, res.User.UUID, res.Warning))
+	}
+	tflog.Debug(ctx, "created SIP user", map[string]any{"id": res.User.UUID, "adopted": res.Adopted})
+	planned := plan
+	plan.ID = types.StringValue(res.User.UUID)
+	resp.Diagnostics.Append(plan.fromAPI(res.User)...)
+	plan.keepPlannedFacts(planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.setIdentity(ctx, res.User.UUID, resp.Identity, resp.Private, &resp.Diagnostics)
 }
 
 func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -222,19 +334,31 @@ func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 
-	u, err := r.client.ReadUser(ctx, state.ID.ValueString(), state.SIPConnectionUUID.ValueString())
-	if errors.Is(err, opentact.ErrNotFound) {
+	id := state.ID.ValueString()
+	importing := state.Login.IsNull()
+	u, err := r.client.ReadUser(ctx, id, state.SIPConnectionUUID.ValueString())
+	switch {
+	case errors.Is(err, opentact.ErrNotFound) && importing:
+		resp.Diagnostics.AddError("Cannot import the SIP user",
+			fmt.Sprintf("There is no SIP user with uuid %s: the API answered 404 (%s). Check the uuid, and that base_url (%s) is the API's address.", id, err, r.client.BaseURL()))
+		return
+	case errors.Is(err, opentact.ErrNotFound):
+		// The framework wants an identity even for a removed resource.
+		r.setIdentity(ctx, id, resp.Identity, nil, &resp.Diagnostics)
 		resp.Diagnostics.AddWarning("SIP user no longer exists",
-			fmt.Sprintf("The SIP user %s (login %s) was deleted outside Terraform. It is removed from the state, and the next plan creates it again.", state.ID.ValueString(), state.Login.ValueString()))
+			fmt.Sprintf("The SIP user %s (login %s) was deleted outside Terraform: the API answered 404 and the list of SIP connection %s no longer has it. "+
+				"It is removed from the state, and this plan creates it again. Creating it needs a password in the configuration (password_wo or password); "+
+				"a user that was imported and managed without one cannot be re-created until one is set.",
+				id, state.Login.ValueString(), state.SIPConnectionUUID.ValueString()))
 		resp.State.RemoveResource(ctx)
 		return
-	}
-	if err != nil {
+	case err != nil:
 		resp.Diagnostics.AddError("Cannot read the SIP user", err.Error())
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPI(u)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.setIdentity(ctx, u.UUID, resp.Identity, resp.Private, &resp.Diagnostics)
 }
 
 func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -258,6 +382,7 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 		// Only Terraform-side settings (timeouts) changed.
 		plan.ModifiedOn = state.ModifiedOn
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		r.setIdentity(ctx, state.ID.ValueString(), resp.Identity, resp.Private, &resp.Diagnostics)
 		return
 	}
 	tflog.Debug(ctx, "modifying SIP user", map[string]any{"id": state.ID.ValueString(), "fields": patch.Fields()})
@@ -266,8 +391,11 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 		resp.Diagnostics.AddError("Cannot update the SIP user", modifyErrorDetail(err, plan))
 		return
 	}
+	planned := plan
 	resp.Diagnostics.Append(plan.fromAPI(u)...)
+	plan.keepPlannedFacts(planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.setIdentity(ctx, u.UUID, resp.Identity, resp.Private, &resp.Diagnostics)
 }
 
 func (r *sipUserResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -282,20 +410,49 @@ func (r *sipUserResource) Delete(ctx context.Context, req resource.DeleteRequest
 		return
 	}
 
-	err := r.client.DeleteUser(ctx, state.ID.ValueString())
-	if err != nil && !errors.Is(err, opentact.ErrNotFound) {
+	if err := r.client.DeleteUser(ctx, state.ID.ValueString(), state.SIPConnectionUUID.ValueString()); err != nil {
 		resp.Diagnostics.AddError("Cannot delete the SIP user", err.Error())
 	}
 }
 
-// ImportState takes the user's uuid, or "<sip_connection_uuid>/<login>".
+// ImportState takes the user's uuid (any case), "<sip_connection_uuid>/<login>",
+// or an identity { id = "<uuid>" }.
 func (r *sipUserResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := resolveImportID(ctx, r.client, req.ID)
+	importID := req.ID
+	if importID == "" && req.Identity != nil {
+		var identity sipUserIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		importID = identity.ID.ValueString()
+		if !anyCaseUUID.MatchString(importID) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid SIP user identity",
+				fmt.Sprintf("The identity's id %q is not a SIP user uuid such as 3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b.", importID))
+			return
+		}
+	}
+	id, err := resolveImportID(ctx, r.client, importID)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot import the SIP user", err.Error())
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// setIdentity records the user's uuid as its identity and in the private
+// state (see privateID). Both may be absent: a resource built without
+// identity support has no identity to set.
+func (r *sipUserResource) setIdentity(ctx context.Context, id string, identity *tfsdk.ResourceIdentity, private interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}, diags *diag.Diagnostics,
+) {
+	if identity != nil {
+		diags.Append(identity.Set(ctx, sipUserIdentityModel{ID: types.StringValue(id)})...)
+	}
+	if private != nil {
+		diags.Append(private.SetKey(ctx, privateID, []byte(`"`+id+`"`))...)
+	}
 }
 
 // operationContext bounds ctx by the operation's timeout from the timeouts
@@ -306,16 +463,22 @@ func operationContext(ctx context.Context, timeout func(context.Context, time.Du
 	return context.WithTimeout(ctx, d)
 }
 
-// resolveImportID turns an import ID into the user's uuid.
+// anyCaseUUID matches a uuid written in either case; the API's are lower.
+var anyCaseUUID = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// resolveImportID turns an import ID into the user's uuid, in lower case.
 func resolveImportID(ctx context.Context, client *opentact.Client, importID string) (string, error) {
-	if uuidRegexp.MatchString(importID) {
-		return importID, nil
+	importID = strings.TrimSpace(importID)
+	if anyCaseUUID.MatchString(importID) {
+		return strings.ToLower(importID), nil
 	}
 	connection, login, ok := strings.Cut(importID, "/")
-	if !ok || !uuidRegexp.MatchString(connection) || login == "" {
+	if !ok || !anyCaseUUID.MatchString(connection) || login == "" {
 		return "", fmt.Errorf("the import ID %q is neither a SIP user uuid nor <sip_connection_uuid>/<login>, for example 6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10/alice001", importID)
 	}
-	u, err := client.FindUserByLogin(ctx, connection, login)
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
+	u, err := client.FindUserByLogin(ctx, strings.ToLower(connection), login)
 	if err != nil {
 		return "", err
 	}
@@ -323,24 +486,31 @@ func resolveImportID(ctx context.Context, client *opentact.Client, importID stri
 }
 
 // changes is the PATCH that turns the state into the plan: only the fields
-// that differ, a removed optional field as null. password_wo is sent when
-// its version changes.
+// that differ, a removed optional field as null. The password is sent when
+// it changes (password_wo: when its version changes), and with every change
+// of login or connection, since the SIP digests derive from all three.
 func changes(plan, state sipUserResourceModel, wo types.String) opentact.UserPatch {
 	var p opentact.UserPatch
+	moving := false
 	if !plan.SIPConnectionUUID.Equal(state.SIPConnectionUUID) {
 		p.Set(opentact.FieldSIPConnectionUUID, plan.SIPConnectionUUID.ValueString())
+		moving = true
 	}
 	if !plan.Login.Equal(state.Login) {
 		p.Set(opentact.FieldLogin, plan.Login.ValueString())
+		moving = true
 	}
 	switch {
-	case !plan.Password.IsNull() && !plan.Password.Equal(state.Password):
+	case !plan.Password.IsNull() && (moving || !plan.Password.Equal(state.Password)):
 		p.Set(opentact.FieldPassword, plan.Password.ValueString())
-	case !wo.IsNull() && !plan.PasswordWOVersion.Equal(state.PasswordWOVersion):
+	case !wo.IsNull() && (moving || !plan.PasswordWOVersion.Equal(state.PasswordWOVersion)):
 		p.Set(opentact.FieldPassword, wo.ValueString())
+	case moving && !state.Password.IsNull():
+		// password just left the configuration; it is still the user's.
+		p.Set(opentact.FieldPassword, state.Password.ValueString())
 	}
 	for _, f := range optionalFields {
-		want, have := plan.optionalString(f.name), state.optionalString(f.name)
+		want, have := f.value(&plan.sipUserFields), f.value(&state.sipUserFields)
 		switch {
 		case want.Equal(have):
 		case want.IsNull():
@@ -362,17 +532,18 @@ func firstKnown(values ...types.String) string {
 	return ""
 }
 
-func createErrorDetail(err error, body opentact.CreateUserRequest) string {
-	if errors.Is(err, opentact.ErrConflict) {
-		return fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. Terraform does not take over existing users silently. "+
-			"To manage it with Terraform, import it: terraform import <address> %s/%s (or an import block with that id).",
-			err, body.Login, body.SIPConnectionUUID, body.SIPConnectionUUID, body.Login)
+// createErrorDetail is the summary and detail of a failed create.
+func createErrorDetail(err error, body opentact.CreateUserRequest) (string, string) {
+	importHint := fmt.Sprintf("To manage it with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id).", body.SIPConnectionUUID, body.Login)
+	switch {
+	case errors.Is(err, opentact.ErrConflict):
+		return "Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. Terraform does not take over existing users silently. %s",
+			err, body.Login, body.SIPConnectionUUID, importHint)
+	case errors.Is(err, opentact.ErrUnknownOutcome):
+		return "SIP user creation outcome unknown", fmt.Sprintf("%s\n\nThe API may or may not have created the user, and looking it up did not settle it. Nothing was written to the state. "+
+			"Before applying again, check SIP connection %s for login %q. If the user exists: %s", err, body.SIPConnectionUUID, body.Login, importHint)
 	}
-	if errors.Is(err, opentact.ErrUnknownOutcome) {
-		return fmt.Sprintf("%s\n\nThe API may or may not have created the user, and looking it up did not settle it. "+
-			"Before applying again, check SIP connection %s for login %q and import the user if it exists.", err, body.SIPConnectionUUID, body.Login)
-	}
-	return err.Error()
+	return "Cannot create the SIP user", err.Error()
 }
 
 func modifyErrorDetail(err error, plan sipUserResourceModel) string {
@@ -387,6 +558,9 @@ func modifyErrorDetail(err error, plan sipUserResourceModel) string {
 
 // keepUnlessConnectionChanges keeps facts of the user's SIP connection
 // (its name, the owning account) known in the plan unless the user moves.
+// Create and Update keep what the plan said (keepPlannedFacts), so a
+// connection renamed between plan and apply cannot break the apply; the
+// next refresh shows the new name.
 type keepUnlessConnectionChanges struct{}
 
 func (keepUnlessConnectionChanges) Description(context.Context) string {
@@ -416,4 +590,24 @@ type sipUserResourceModel struct {
 	PasswordWO        types.String   `tfsdk:"password_wo"`
 	PasswordWOVersion types.Int64    `tfsdk:"password_wo_version"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// keepPlannedFacts restores the computed attributes the plan already knew:
+// Terraform requires an apply to produce what the plan promised.
+func (m *sipUserResourceModel) keepPlannedFacts(planned sipUserResourceModel) {
+	keep := func(dst *types.String, plannedValue types.String) {
+		if !plannedValue.IsUnknown() && !plannedValue.IsNull() {
+			*dst = plannedValue
+		}
+	}
+	keep(&m.ID, planned.ID)
+	keep(&m.SIPConnectionName, planned.SIPConnectionName)
+	keep(&m.AccountUUID, planned.AccountUUID)
+	if !planned.CreatedOn.IsUnknown() && !planned.CreatedOn.IsNull() {
+		m.CreatedOn = planned.CreatedOn
+	}
+}
+
+type sipUserIdentityModel struct {
+	ID types.String `tfsdk:"id"`
 }

@@ -209,8 +209,11 @@ func TestAccSIPUser_requiredOnly(t *testing.T) {
 				},
 				Check: func(*terraform.State) error {
 					// Create fills state from its POST's answer: no extra GET.
-					if posts, gets := api.emu.CountRequests("POST", ""), api.emu.CountRequests("GET", ""); posts != 1 || gets > 1 {
-						return fmt.Errorf("create made %d POSTs and %d GETs (one is the refresh before the empty-plan check)", posts, gets)
+					// The plan checks list the connection once per process
+					// (the plan, and the apply's own plan).
+					posts, gets, lists := api.emu.CountRequests("POST", ""), api.emu.CountRequests("GET", "/rest/sip/connection/user/"), api.emu.CountRequests("GET", "/rest/sip/connection/"+api.connection+"/users")
+					if posts != 1 || gets > 1 || lists > 2 {
+						return fmt.Errorf("create made %d POSTs, %d GETs (one is the refresh before the empty-plan check) and %d list calls", posts, gets, lists)
 					}
 					return nil
 				},
@@ -334,7 +337,7 @@ func TestAccSIPUser_writeOnlyPassword(t *testing.T) {
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:      wo("wo-secret-one", 1),
-				ExpectError: regexp.MustCompile(`(?s)password_wo needs Terraform 1.11.*set\s+the\s+password\s+with\s+the\s+` + "`password`"),
+				ExpectError: regexp.MustCompile(`(?s)password_wo needs Terraform 1.11 or OpenTofu 1.11.*set\s+the\s+password\s+with\s+the\s+` + "`password`"),
 			}},
 		})
 		return
@@ -414,17 +417,17 @@ func TestAccSIPUser_invalidInput(t *testing.T) {
 	api := newTestAPI(t)
 	t.Cleanup(api.noAPICalls(t))
 	cases := map[string]struct{ body, want string }{
-		"login too short":        {`login = "abc"` + "\n  password = \"p\"", `Attribute login string length must be between 7 and 15`},
-		"login too long":         {`login = "abcdefghijklmnop"` + "\n  password = \"p\"", `Attribute login string length must be between 7 and 15`},
+		"login too short":        {`login = "abc"` + "\n  password = \"p\"", `Attribute login UTF-8 character count must be between 7 and 15`},
+		"login too long":         {`login = "abcdefghijklmnop"` + "\n  password = \"p\"", `Attribute login UTF-8 character count must be between 7 and 15`},
 		"no password":            {`login = "alice001"`, `(?s)Missing SIP password.*A new SIP user needs a password`},
 		"both passwords":         {`login = "alice001"` + "\n  password = \"p\"\n  password_wo = \"q\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" cannot be specified when "password" is specified`},
 		"version without wo":     {`login = "alice001"` + "\n  password = \"p\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" must be specified when "password_wo_version" is\s+specified`},
-		"empty password":         {`login = "alice001"` + "\n  password = \"\"", `Attribute password string length must be at least 1`},
-		"first name too long":    {`login = "alice001"` + "\n  password = \"p\"\n  first_name = \"abcdefghijklmnopqrstuvwxy\"", `Attribute first_name string length must be between 1 and 24`},
-		"empty last name":        {`login = "alice001"` + "\n  password = \"p\"\n  last_name = \"\"", `Attribute last_name string length must be between 1 and 24`},
+		"empty password":         {`login = "alice001"` + "\n  password = \"\"", `Attribute password UTF-8 character count must be at least 1`},
+		"first name too long":    {`login = "alice001"` + "\n  password = \"p\"\n  first_name = \"abcdefghijklmnopqrstuvwxy\"", `Attribute first_name UTF-8 character count must be between 1 and 24`},
+		"empty last name":        {`login = "alice001"` + "\n  password = \"p\"\n  last_name = \"\"", `Attribute last_name UTF-8 character count must be between 1 and 24`},
 		"bad email":              {`login = "alice001"` + "\n  password = \"p\"\n  email = \"not-an-address\"", `(?s)email.*must be an e-mail address`},
 		"phone with letters":     {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"+49abc\"", `(?s)phone_number.*must be digits with an optional leading \+`},
-		"phone too long":         {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"12345678901234567\"", `Attribute phone_number string length must be between 3 and 16`},
+		"phone too long":         {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"12345678901234567\"", `Attribute phone_number UTF-8 character count must be between 3 and\s+16`},
 		"avatar not a URL":       {`login = "alice001"` + "\n  password = \"p\"\n  avatar = \"not a url at all\"", `(?s)avatar.*must be an http:// or https:// URL`},
 		"dob not RFC 3339":       {`login = "alice001"` + "\n  password = \"p\"\n  dob = \"1990-04-01\"", `(?s)Invalid RFC3339 String Value.*dob`},
 		"gender wrong case":      {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"cis woman\"", `(?s)Attribute gender value must be one of`},
@@ -464,8 +467,10 @@ func TestAccSIPUser_loginTaken(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      api.userConfig("  login = \"taken001\"\n  password = \"p\""),
-			ExpectError: regexp.MustCompile(`(?s)login "taken001" already exists.*terraform import.*` + api.connection + `/taken001`),
+			Config: api.userConfig("  login = \"taken001\"\n  password = \"p\""),
+			// Caught at plan time; the apply-time 409 with plan checks off is
+			// in plan_checks_test.go.
+			ExpectError: regexp.MustCompile(`(?s)SIP login already taken.*login "taken001".*terraform import ADDRESS\s+` + api.connection + `/taken001`),
 		}},
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -36,8 +35,8 @@ func (d *sipUsersDataSource) Metadata(_ context.Context, req datasource.Metadata
 
 func (d *sipUsersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The SIP users of one SIP connection, sorted by login, read with one API call. " +
-			"The filters are applied by the provider after that call (the API has no filtering).",
+		MarkdownDescription: "The SIP users of one SIP connection, sorted by login, read with one API call (shared with the plan checks and refresh of the same run). " +
+			"The filters are applied by the provider after that call (the API has no filtering or pagination: the call returns the whole list).",
 		Attributes: map[string]schema.Attribute{
 			"sip_connection_uuid": schema.StringAttribute{
 				Required:            true,
@@ -77,13 +76,14 @@ func (d *sipUsersDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	connection := cfg.SIPConnectionUUID.ValueString()
-	users, err := d.client.ListUsers(ctx, connection)
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
+	users, err := d.client.ConnectionUsers(ctx, connection)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot list the SIP users", listErrorDetail(err, connection))
 		return
 	}
 	keep := userFilter(cfg.LoginPrefix.ValueString(), logins, !cfg.Logins.IsNull())
-	sort.Slice(users, func(i, j int) bool { return users[i].Login < users[j].Login })
 	cfg.Users = make([]sipUserItemModel, 0, len(users))
 	for i := range users {
 		if !keep(users[i].Login) {
@@ -109,7 +109,7 @@ func userFilter(prefix string, logins []string, byLogin bool) func(string) bool 
 
 func listErrorDetail(err error, connection string) string {
 	if errors.Is(err, opentact.ErrNotFound) {
-		return fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it. Check the uuid in the OpenTact portal.", err, connection)
+		return fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it. Check the uuid in the OpenTact portal, and that base_url is the API's address.", err, connection)
 	}
 	return err.Error()
 }
