@@ -169,3 +169,33 @@ func TestAccProvider_redirectKeepsTheToken(t *testing.T) {
 		t.Fatalf("the other host received %d requests", len(leaked))
 	}
 }
+
+// An empty string in the provider block counts as unset, as in HashiCorp's
+// providers: a variable that defaults to "" does not hide OPENTACT_TOKEN.
+func TestAccProvider_emptySettingsAreUnset(t *testing.T) {
+	api := newTestAPI(t)
+	t.Setenv("OPENTACT_TOKEN", api.emu.Token())
+	t.Setenv("OPENTACT_BASE_URL", api.url)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: api.readList(`
+variable "token" {
+  type      = string
+  default   = ""
+  sensitive = true
+}
+provider "opentact" {
+  token    = var.token
+  base_url = ""
+}
+`),
+			Check: func(*terraform.State) error {
+				if n := api.emu.CountRequests("GET", ""); n == 0 {
+					return fmt.Errorf("no call reached the API named by OPENTACT_BASE_URL")
+				}
+				return nil
+			},
+		}},
+	})
+}
