@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/opentact/terraform-provider-opentact/internal/emulator"
-	"github.com/opentact/terraform-provider-opentact/internal/opentact"
 )
 
 // Plan-time warnings, which the acceptance harness cannot see: ModifyPlan
@@ -87,38 +85,5 @@ func TestRenameWithoutPasswordWarns(t *testing.T) {
 				t.Fatalf("diagnostics %q; want the warning: %v", got, tc.warn)
 			}
 		})
-	}
-}
-
-// When the list behind the plan checks fails, the plan goes on with one
-// warning per connection, not one per user.
-func TestSkippedLoginCheckWarnsOncePerConnection(t *testing.T) {
-	emu := emulator.New(emulator.Options{})
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	client, err := opentact.New(opentact.Config{BaseURL: srv.URL, Token: emu.Token(), MaxRetries: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	berlin, lisbon := emulator.SeedConnections[0].UUID, emulator.SeedConnections[1].UUID
-	emu.InjectFault(emulator.Fault{Method: "GET", Status: 500, HTML: true, Times: 100})
-	r := &sipUserResource{data: &providerData{client: client, planChecks: true}, client: client}
-	var warnings []string
-	for i, connection := range []string{berlin, berlin, berlin, lisbon, lisbon} {
-		diags := planUser(t, r, nil, model(connection, "new0000"+string(rune('0'+i)), "pw"))
-		if diags.HasError() {
-			t.Fatalf("a failed check failed the plan: %v", diags)
-		}
-		for _, s := range summaries(diags) {
-			if s == "Warning: Login check skipped" {
-				warnings = append(warnings, connection)
-			}
-		}
-	}
-	if len(warnings) != 2 || warnings[0] != berlin || warnings[1] != lisbon {
-		t.Fatalf("warnings for %v, want one for each connection", warnings)
-	}
-	if lists := emu.CountRequests("GET", "/rest/sip/connection/"+berlin+"/users"); lists != 1 {
-		t.Errorf("%d list calls for one connection, want 1: a failure is remembered", lists)
 	}
 }

@@ -234,7 +234,8 @@ func (r *sipUserResource) checkLogin(ctx context.Context, plan sipUserResourceMo
 			fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n"+
 				"To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). "+
 				"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. "+
-				"Otherwise choose another login.", holder.UUID, login, connection, connection, login, holder.UUID))
+				"Otherwise choose another login. (If this address is that user, marked with terraform taint, "+
+				"run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)", holder.UUID, login, connection, connection, login, holder.UUID))
 	}
 }
 
