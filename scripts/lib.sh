@@ -59,3 +59,34 @@ provider_installation {
 TFRC
   export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
 }
+
+# emulator_call METHOD PATH [JSON] sends one request to the emulator with the
+# token and prints the answer's body; it fails on a status other than 2xx.
+# It speaks HTTP/1.0 over bash's /dev/tcp, so no curl is needed.
+emulator_call() {
+  local method=$1 path=$2 body=${3:-} hostport=${OPENTACT_BASE_URL#http://} answer status
+  exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}"
+  printf '%s %s HTTP/1.0\r\nHost: %s\r\nX-Auth-Token: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+    "$method" "$path" "$hostport" "$OPENTACT_TOKEN" "${#body}" "$body" >&3
+  answer=$(cat <&3)
+  exec 3<&-
+  status=${answer%%$'\r\n'*}
+  [[ $status =~ ^HTTP/1\.[01]\ 2[0-9][0-9] ]] || { echo "emulator_call $method $path: $status" >&2; return 1; }
+  printf '%s\n' "${answer#*$'\r\n\r\n'}"
+}
+
+# emulator_writes prints how many POST, PATCH and DELETE calls the emulator
+# has answered since it started or since POST /_emulator/reset.
+emulator_writes() {
+  local stats
+  stats=$(emulator_call GET /_emulator/stats) || return 1
+  grep -oE '"(POST|PATCH|DELETE) [^"]*": *[0-9]+' <<<"$stats" | awk -F: '{n += $NF} END {print n + 0}' || true
+}
+
+# restart_emulator replaces the running emulator with a new, empty one.
+restart_emulator() {
+  stop_emulator
+  emulator_pid=
+  rm -f "$work/emulator.addr"
+  start_emulator "$@"
+}

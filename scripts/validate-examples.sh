@@ -1,39 +1,288 @@
 #!/usr/bin/env bash
-# Checks every example against the provider built from this tree:
-# terraform fmt, terraform validate (dev_overrides, no registry), and the
-# adoption guide's `plan -generate-config-out` path end to end against the
-# emulator (the generated configuration must import unchanged and leave an
-# empty plan).
+# make examples-check: the documentation's code, checked against the provider
+# built from this tree. One line per check; the first failure prints its log
+# and stops the script.
+#
+#  1. Static: the templates hold no code of their own (every code block in
+#     docs/ comes from examples/); every variable that feeds password_wo or a
+#     provider token is ephemeral (the check first proves it rejects a bad
+#     sample); terraform fmt; terraform validate of every example directory
+#     and of the README's HCL, under the default CLI and under Terraform
+#     1.15.0 (with -query where there are .tfquery.hcl files).
+#  2. Against the emulator, with the documented dev_overrides snippet as the
+#     CLI configuration: the bulk (CSV) example applied, its passwords checked,
+#     re-planned empty, one user rotated, destroyed; the troubleshooting
+#     guide's log command; the GitOps guide's pipeline scripts (plan -out,
+#     apply of the saved plan, drift job exit 0 then 2); adoption with
+#     `plan -generate-config-out`; adoption with `terraform query
+#     -generate-config-out` under Terraform 1.15.0.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/lib.sh"
 cli=$(find_cli)
 make_work
 
-"$cli" fmt -check -recursive "$repo/examples"
-build_provider
-write_cli_config
+# The connection every example uses: the emulator's "office-berlin", whose SIP
+# realm is berlin.sip.opentact.org.
+connection=6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10
+realm=berlin.sip.opentact.org
 
-for dir in $(cd "$repo/examples" && find . -name '*.tf' -exec dirname {} \; | sort -u); do
-  dest="$work/validate/$dir"
-  mkdir -p "$dest"
-  cp "$repo/examples/$dir"/*.tf "$dest/"
-  # A user's root module declares the provider's source; the snippets don't.
-  grep -qs required_providers "$dest"/*.tf || printf 'terraform {\n  required_providers {\n    opentact = { source = "opentact/opentact" }\n  }\n}\n' >"$dest/versions.tf"
-  (cd "$dest" && "$cli" validate -no-color >"$dest/validate.log" 2>&1) || { cat "$dest/validate.log"; echo "examples/$dir: terraform validate failed" >&2; exit 1; }
-  echo "examples/${dir#./}: valid"
-done
+ok() { echo "ok    $*"; }
 
-# generate-config-out: users made outside this configuration are adopted
-# from import blocks alone.
-start_emulator
-gen="$work/generate"
-mkdir -p "$gen/seed" "$gen/adopt"
-printf 'terraform {\n  required_providers {\n    opentact = { source = "opentact/opentact" }\n  }\n}\n' | tee "$gen/seed/versions.tf" >"$gen/adopt/versions.tf"
-cat >"$gen/seed/main.tf" <<TF
+# fail_with LOG MESSAGE prints the log and the message, and stops.
+fail_with() {
+  [[ ! -s "$1" ]] || cat "$1" >&2
+  echo "FAIL  $2" >&2
+  exit 1
+}
+
+# quietly LOG CMD... runs CMD with its output in LOG, which is shown if it
+# fails.
+quietly() {
+  local log=$1
+  shift
+  "$@" >"$log" 2>&1 || fail_with "$log" "$* (in $PWD)"
+}
+
+# ---------------------------------------------------------------- static ---
+
+check_templates_have_no_code() {
+  local found
+  found=$(grep -rn '^[[:space:]]*```' "$repo/templates" || true)
+  [[ -z "$found" ]] || { echo "$found" >&2; fail_with /dev/null "templates: code blocks belong in examples/ (pulled in with tffile or codefile)"; }
+  ok "templates: no inline code, every code block in docs/ comes from examples/"
+}
+
+# non_ephemeral_secret_variables DIR prints each variable that feeds a
+# password_wo or a token in DIR's .tf files without being declared with
+# ephemeral = true. A non-ephemeral variable's value is saved in plan files.
+# (Only direct references are seen: keep password_wo = var.X or var.X[...].)
+non_ephemeral_secret_variables() {
+  local dir=$1 var
+  for var in $(cat "$dir"/*.tf | sed -n -E 's/^[[:space:]]*(password_wo|token)[[:space:]]*=(.*)/\2/p' |
+    grep -oE 'var\.[A-Za-z_][A-Za-z0-9_-]*' | sed 's/^var\.//' | sort -u); do
+    cat "$dir"/*.tf | awk -v v="$var" '
+      $0 ~ "^variable[[:space:]]+\"" v "\"" { inside = 1 }
+      inside && /^[[:space:]]*ephemeral[[:space:]]*=[[:space:]]*true/ { found = 1 }
+      inside && /^}/ { inside = 0 }
+      END { exit !found }' || echo "$dir: variable \"$var\""
+  done
+}
+
+# secret_sample LINE is a configuration whose password variable has LINE
+# added to its declaration.
+secret_sample() {
+  printf 'resource "opentact_sip_user" "u" {\n  for_each    = toset(["a"])\n  password_wo = var.pw[each.key]\n}\n\n'
+  printf 'variable "pw" {\n  type      = map(string)\n  sensitive = true\n%s\n}\n' "$1"
+}
+
+check_secret_variables_are_ephemeral() {
+  local sample=$work/secret-sample bad dir
+  # The check must catch a bad sample (a sensitive but not ephemeral
+  # variable, used by key) and pass its fixed version.
+  mkdir -p "$sample"
+  secret_sample "" >"$sample/main.tf"
+  [[ -n "$(non_ephemeral_secret_variables "$sample")" ]] || fail_with "$sample/main.tf" "secret-variable check: it missed a non-ephemeral password_wo variable"
+  secret_sample "  ephemeral = true" >"$sample/main.tf"
+  [[ -z "$(non_ephemeral_secret_variables "$sample")" ]] || fail_with "$sample/main.tf" "secret-variable check: it rejected an ephemeral variable"
+  bad=$(for dir in $(find "$work/validate" -name '*.tf' -exec dirname {} \; | sort -u); do
+    non_ephemeral_secret_variables "$dir"
+  done)
+  [[ -z "$bad" ]] || { echo "${bad//$work\/validate\//examples/}" >&2; fail_with /dev/null "variables that feed password_wo or token must be declared ephemeral = true"; }
+  ok "every variable that feeds password_wo or token is ephemeral (and the check rejects a bad sample)"
+}
+
+# copy_examples puts each example directory, and the README's HCL, under
+# $work/validate, each with a required_providers block if it has none.
+copy_examples() {
+  local dir dest
+  for dir in $(cd "$repo/examples" && find . \( -name '*.tf' -o -name '*.tfquery.hcl' \) -exec dirname {} \; | sort -u); do
+    dest="$work/validate/${dir#./}"
+    mkdir -p "$dest"
+    cp -R "$repo/examples/$dir/." "$dest/"
+  done
+  mkdir -p "$work/validate/README"
+  awk '/^```terraform$/ { code = 1; next } /^```$/ { code = 0 } code' "$repo/README.md" >"$work/validate/README/main.tf"
+  for dest in $(find "$work/validate" \( -name '*.tf' -o -name '*.tfquery.hcl' \) -exec dirname {} \; | sort -u); do
+    # A user's root module declares the provider's source; the snippets don't.
+    cat "$dest"/*.tf 2>/dev/null | grep -qs required_providers ||
+      printf 'terraform {\n  required_providers {\n    opentact = { source = "opentact/opentact" }\n  }\n}\n' >"$dest/versions.tf"
+  done
+}
+
+# Files that need a CLI newer than the default one (Terraform 1.11):
+# identity import blocks came in Terraform 1.12.
+needs_newer_cli='import-by-identity.tf'
+
+# validate_all CLI LABEL validates every copied directory with CLI; under the
+# default CLI without the files that need a newer one.
+validate_all() {
+  local tf=$1 label=$2 dir name args
+  for dir in $(find "$work/validate" \( -name '*.tf' -o -name '*.tfquery.hcl' \) -exec dirname {} \; | sort -u); do
+    name=${dir#"$work"/validate/}
+    args=()
+    if [[ $label == default ]]; then
+      rm -rf "$work/check-dir" && cp -R "$dir" "$work/check-dir" && rm -f "$work/check-dir/$needs_newer_cli"
+      dir=$work/check-dir
+    elif compgen -G "$dir/*.tfquery.hcl" >/dev/null; then
+      args=(-query)
+    fi
+    (cd "$dir" && "$tf" validate -no-color "${args[@]}" >"$work/validate.log" 2>&1) ||
+      fail_with "$work/validate.log" "$name: terraform validate ${args[*]} failed under $("$tf" version | head -1)"
+  done
+  if [[ $label == default ]]; then
+    ok "terraform validate: every example and the README's HCL, $("$tf" version | head -1) (without $needs_newer_cli)"
+  else
+    ok "terraform validate: every example and the README's HCL, $("$tf" version | head -1) (-query where there are query files)"
+  fi
+}
+
+# ------------------------------------------------------------- emulator ---
+
+# json_string KEY reads "KEY": "value" from JSON on stdin.
+json_string() { grep -oE "\"$1\": *\"[^\"]*\"" | head -1 | sed -E 's/.*: *"([^"]*)"/\1/'; }
+
+md5hex() { if command -v md5sum >/dev/null; then md5sum | cut -d' ' -f1; else md5 -q; fi; }
+
+# password_is UUID LOGIN PASSWORD: the user's SIP digest (ha1, which the API
+# returns and the provider never stores) is the one of PASSWORD.
+password_is() {
+  local ha1
+  ha1=$(emulator_call GET "/rest/sip/connection/user/$1" | json_string ha1)
+  [[ $ha1 == "$(printf '%s' "$2:$realm:$3" | md5hex)" ]]
+}
+
+# plan_exit DIR [TF] prints the exit code of plan -detailed-exitcode.
+plan_exit() {
+  local code=0
+  (cd "$1" && "${2:-$cli}" plan -detailed-exitcode -input=false -no-color >plan.log 2>&1) || code=$?
+  echo "$code"
+}
+
+check_bulk() {
+  local dir=$work/bulk ids id login pw
+  cp -R "$repo/examples/bulk" "$dir"
+  cd "$dir"
+  export TF_VAR_sip_passwords='{"e1001":"alice-pw-1","e1002":"bob-pw-1","e1003":"carol-pw-1"}'
+  quietly apply.log "$cli" apply -auto-approve -input=false -no-color -compact-warnings
+  grep -q '3 added, 0 changed, 0 destroyed' apply.log || fail_with apply.log "bulk: the apply did not create the 3 users of users.csv"
+  ids=$("$cli" output -json user_ids)
+  for login in e1001:desk.alice:alice-pw-1 e1002:desk.bob:bob-pw-1 e1003:desk.carol:carol-pw-1; do
+    IFS=: read -r id login pw <<<"$login"
+    password_is "$(json_string "$id" <<<"$ids")" "$login" "$pw" || fail_with /dev/null "bulk: $login does not have the password from sip_passwords"
+  done
+  grep -q '"last_name": *null' <("$cli" show -json) || fail_with /dev/null "bulk: an empty cell did not become null"
+  ok "bulk: the 3 users of users.csv created, each with its password from the ephemeral map, empty cells null"
+  [[ $(plan_exit "$dir") == 0 ]] || fail_with plan.log "bulk: the plan after the apply is not empty"
+  ok "bulk: the next plan is empty"
+
+  # Rotation: e1002's password_version goes from 1 to 2.
+  sed -i.orig 's/^\(e1002,.*\),1$/\1,2/' users.csv
+  export TF_VAR_sip_passwords='{"e1001":"alice-pw-1","e1002":"bob-pw-2","e1003":"carol-pw-1"}'
+  quietly apply.log "$cli" apply -auto-approve -input=false -no-color -compact-warnings
+  grep -q '0 added, 1 changed, 0 destroyed' apply.log || fail_with apply.log "bulk: rotating one user's password_version did not change exactly one user"
+  password_is "$(json_string e1002 <<<"$ids")" desk.bob bob-pw-2 || fail_with /dev/null "bulk: desk.bob's password was not rotated"
+  password_is "$(json_string e1001 <<<"$ids")" desk.alice alice-pw-1 || fail_with /dev/null "bulk: desk.alice's password changed"
+  ok "bulk: a new password_version in one row rotates that user's password only"
+
+  check_debug_log "$dir"
+
+  quietly destroy.log "$cli" destroy -auto-approve -input=false -no-color -compact-warnings
+  grep -q '3 destroyed' destroy.log || fail_with destroy.log "bulk: destroy did not remove the 3 users"
+  [[ $(emulator_call GET /_emulator/stats | grep -oE '"users": *[0-9]+' | grep -oE '[0-9]+$') == 0 ]] || fail_with /dev/null "bulk: users left after destroy"
+  ok "bulk: destroyed, no user left"
+  unset TF_VAR_sip_passwords
+  cd "$repo"
+}
+
+# check_debug_log DIR runs the troubleshooting guide's command in DIR (a
+# configuration that is applied) and checks what the log holds.
+check_debug_log() {
+  local log=$1/opentact.log
+  (cd "$1" && PATH="$work/clibin:$PATH" bash "$repo/examples/troubleshooting/debug-log.sh") >"$work/debug.out" 2>&1 || fail_with "$work/debug.out" "troubleshooting: the log command failed"
+  grep -q 'OpenTact API.*method=GET' "$log" && grep -q 'path=/rest/sip/connection/' "$log" || fail_with "$log" "troubleshooting: no request line in the log"
+  ! grep -qE "$OPENTACT_TOKEN|alice-pw|bob-pw|carol-pw|ha1=|\"ha1\"" "$log" || fail_with /dev/null "troubleshooting: the log holds the token, a password or a digest"
+  ok "troubleshooting: TF_LOG_PROVIDER=DEBUG logs one line per request, without token, password or digest"
+}
+
+# The GitOps guide's pipeline, job by job, as its scripts run in CI. Init
+# needs an installable provider: a filesystem mirror holds the provider built
+# from this tree under the version of the release being prepared (the first
+# heading of CHANGELOG.md), so the examples' version constraint is checked
+# too.
+check_gitops() {
+  local dir=$work/gitops version mirror code
+  version=$(sed -n -E '1,/^## /s/^## ([0-9][^ ]*).*/\1/p' "$repo/CHANGELOG.md" | head -1)
+  mirror=$work/mirror/registry.terraform.io/opentact/opentact/$version/$(go env GOOS)_$(go env GOARCH)
+  mkdir -p "$mirror"
+  cp "$work/bin/terraform-provider-opentact" "$mirror/terraform-provider-opentact_v$version"
+  printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/opentact/opentact"]\n  }\n}\n' "$work/mirror" >"$work/mirror.tfrc"
+  cp -R "$repo/examples/gitops" "$dir"
+  cd "$dir"
+  local secrets='{"alice":"alice-ci-pw","bob":"bob-ci-pw"}'
+
+  # Pull request: plan -out.
+  pipeline_job plan.log ci/plan.sh "$secrets" || fail_with plan.log "gitops: ci/plan.sh failed"
+  [[ -s tfplan ]] || fail_with plan.log "gitops: ci/plan.sh saved no plan"
+  ! "$cli" show -json tfplan | grep -q 'ci-pw' || fail_with /dev/null "gitops: the saved plan holds a password"
+  ok "gitops: ci/plan.sh (pull request) saves tfplan with version $version from the constraint; the plan file holds no password"
+
+  # Merge: the saved plan needs the ephemeral variable again.
+  ! pipeline_job apply.log ci/apply.sh || fail_with apply.log "gitops: the saved plan applied without its ephemeral variable"
+  grep -q 'No value for required variable' apply.log || fail_with apply.log "gitops: applying without the ephemeral variable failed for another reason"
+  pipeline_job apply.log ci/apply.sh "$secrets" || fail_with apply.log "gitops: ci/apply.sh failed"
+  grep -q '2 added, 0 changed, 0 destroyed' apply.log || fail_with apply.log "gitops: the apply of the saved plan did not create the 2 users"
+  password_is "$(alice_uuid "$dir")" desk.alice alice-ci-pw || fail_with /dev/null "gitops: desk.alice does not have its password"
+  ok "gitops: ci/apply.sh (merge) applies the saved plan, and refuses to without TF_VAR_sip_passwords"
+
+  # Scheduled drift job: exit 0, then 2 after a change made outside Terraform.
+  code=0
+  pipeline_job drift.log ci/drift.sh "$secrets" || code=$?
+  [[ $code == 0 ]] || fail_with drift.log "gitops: ci/drift.sh exited $code with nothing changed"
+  emulator_call PATCH "/rest/sip/connection/user/$(alice_uuid "$dir")" '{"first_name":"Changed"}' >/dev/null
+  code=0
+  pipeline_job drift.log ci/drift.sh "$secrets" || code=$?
+  [[ $code == 2 ]] || fail_with drift.log "gitops: ci/drift.sh exited $code after a change made outside Terraform, not 2"
+  grep -q 'first_name *= *"Changed" -> "Alice"' drift.log || fail_with drift.log "gitops: the drift plan does not show the change"
+  ok "gitops: ci/drift.sh (schedule) exits 0, then 2 after a change made through the API"
+
+  # The claim the ephemeral variables rest on: without ephemeral = true, the
+  # value is in the saved plan.
+  sed -i.orig '/^  ephemeral = true$/d' main.tf
+  TF_CLI_CONFIG_FILE=$work/mirror.tfrc quietly plan.log "$cli" plan -input=false -no-color -out=plain.tfplan -var "sip_passwords=$secrets"
+  "$cli" show -json plain.tfplan | grep -q 'alice-ci-pw' || fail_with /dev/null "gitops: a non-ephemeral variable's value was not found in the plan file: the plan-file check above proves nothing"
+  mv main.tf.orig main.tf
+  ok "gitops: control: without ephemeral = true, the password is in the plan file"
+  cd "$repo"
+}
+
+# pipeline_job LOG SCRIPT [SECRETS] runs a pipeline script as the workflow
+# does (TF_IN_AUTOMATION, the secrets in the environment), with the CLI under
+# test as `terraform` and the filesystem mirror as the provider's source.
+pipeline_job() {
+  local log=$1 script=$2 secrets=${3:-}
+  (
+    export PATH="$work/clibin:$PATH" TF_CLI_CONFIG_FILE=$work/mirror.tfrc TF_IN_AUTOMATION=1 TF_CLI_ARGS=-no-color
+    if [[ -n $secrets ]]; then export TF_VAR_sip_passwords=$secrets; fi
+    "$script"
+  ) >"$log" 2>&1
+}
+
+# alice_uuid DIR is desk.alice's uuid in DIR's state.
+alice_uuid() {
+  (cd "$1" && "$cli" show -json) | grep -oE '"id":"[^"]*"[^{}]*"login":"desk\.alice"' | json_string id
+}
+
+# seed DIR TF LOGIN... creates users outside the configuration under test.
+seed() {
+  local dir=$1 tf=$2
+  shift 2
+  mkdir -p "$dir"
+  printf 'terraform {\n  required_providers {\n    opentact = { source = "opentact/opentact" }\n  }\n}\n' >"$dir/versions.tf"
+  cat >"$dir/main.tf" <<TF
 resource "opentact_sip_user" "seed" {
-  for_each            = toset(["gen.alice", "gen.bob"])
-  sip_connection_uuid = "6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10"
+  for_each            = toset([$(printf '"%s",' "$@")])
+  sip_connection_uuid = "$connection"
   login               = each.key
   password            = "seed-secret"
   first_name          = "Seeded"
@@ -43,27 +292,76 @@ output "ids" {
   value = { for k, u in opentact_sip_user.seed : k => u.id }
 }
 TF
-(cd "$gen/seed" && "$cli" apply -auto-approve -input=false -no-color -compact-warnings >/dev/null)
-alice=$(cd "$gen/seed" && "$cli" output -json ids | sed -n 's/.*"gen.alice": *"\([^"]*\)".*/\1/p')
-cat >"$gen/adopt/imports.tf" <<TF
-import {
-  to = opentact_sip_user.alice
-  id = "$alice"
+  (cd "$dir" && quietly seed.log "$tf" apply -auto-approve -input=false -no-color -compact-warnings)
 }
-import {
-  to = opentact_sip_user.bob
-  id = "6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10/gen.bob"
+
+# The adoption guide's path for older CLIs: its import blocks, with the
+# example's uuid replaced by a real one, and plan -generate-config-out.
+check_generate_config() {
+  local dir=$work/generate alice
+  seed "$work/generate-seed" "$cli" alice.desk bob.phone
+  alice=$(cd "$work/generate-seed" && "$cli" output -json ids | json_string alice.desk)
+  mkdir -p "$dir"
+  sed "s/3f0c9a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b/$alice/" "$repo/examples/adopt-generate/imports.tf" >"$dir/imports.tf"
+  cp "$work/generate-seed/versions.tf" "$dir/"
+  cd "$dir"
+  quietly plan.log "$cli" plan -input=false -no-color -generate-config-out=generated.tf
+  grep -q 'login *= "bob.phone"' generated.tf || fail_with generated.tf "generate-config-out: no resource for bob.phone"
+  quietly apply.log "$cli" apply -auto-approve -input=false -no-color -compact-warnings
+  grep -q '2 imported, 0 added, 0 changed, 0 destroyed' apply.log || fail_with apply.log "generate-config-out: the import changed something"
+  [[ $(plan_exit "$dir") == 0 ]] || fail_with plan.log "generate-config-out: the plan after adoption is not empty"
+  ok "adoption (plan -generate-config-out): 2 users imported unchanged, the next plan empty"
+  [[ -z "${SHOW_GENERATED:-}" ]] || cat generated.tf
+  cd "$repo"
 }
-TF
-cd "$gen/adopt"
-"$cli" plan -input=false -no-color -generate-config-out=generated.tf >plan.log 2>&1 || { cat plan.log; echo "generate-config-out: plan failed" >&2; exit 1; }
-grep -q 'login *= "gen.bob"' generated.tf || { cat generated.tf; echo "generate-config-out: no resource for gen.bob" >&2; exit 1; }
-"$cli" apply -auto-approve -input=false -no-color -compact-warnings >apply.log 2>&1 || { cat apply.log; exit 1; }
-grep -q '2 imported, 0 added, 0 changed, 0 destroyed' apply.log || { cat apply.log; echo "generate-config-out: the import changed something" >&2; exit 1; }
-set +e
-"$cli" plan -detailed-exitcode -input=false -no-color >replan.log 2>&1
-code=$?
-set -e
-[[ $code -eq 0 ]] || { cat replan.log; echo "generate-config-out: the plan after adoption is not empty" >&2; exit 1; }
-echo "generate-config-out: 2 users adopted unchanged, follow-up plan empty"
-[[ -z "${SHOW_GENERATED:-}" ]] || cat generated.tf
+
+# The adoption guide's query path under Terraform 1.15.0: the query example
+# as published, against a connection with 3 users.
+check_query() {
+  local tf=$1 dir=$work/query writes
+  seed "$work/query-seed" "$cli" desk.anna desk.ben desk.cleo
+  cp -R "$repo/examples/query" "$dir"
+  cd "$dir"
+  quietly query.log "$tf" query -no-color -generate-config-out=generated.tf
+  [[ $(grep -c '^import {' generated.tf) == 3 ]] || fail_with generated.tf "query: generated.tf does not import the 3 users"
+  quietly plan.log "$tf" plan -input=false -no-color
+  grep -q 'Plan: 3 to import, 0 to add, 0 to change, 0 to destroy' plan.log || fail_with plan.log "query: the plan of the generated configuration is not 3 imports and nothing else"
+  emulator_call POST /_emulator/reset >/dev/null || fail_with /dev/null "query: cannot reset the emulator's request counts"
+  quietly apply.log "$tf" apply -auto-approve -input=false -no-color -compact-warnings
+  writes=$(emulator_writes) || fail_with /dev/null "query: cannot read the emulator's request counts"
+  [[ $writes == 0 ]] || fail_with apply.log "query: the apply made $writes write calls"
+  [[ $(plan_exit "$dir" "$tf") == 0 ]] || fail_with plan.log "query: the plan after adoption is not empty"
+  ok "adoption (terraform query -generate-config-out): 3 to import, 0 to add/change/destroy; no write call; the next plan empty"
+  [[ -z "${SHOW_GENERATED:-}" ]] || cat generated.tf
+  cd "$repo"
+}
+
+# ------------------------------------------------------------------ main ---
+
+build_provider
+tf_new=$("$repo/scripts/build-terraform-1.15.sh")
+mkdir -p "$work/clibin"
+ln -s "$cli" "$work/clibin/terraform"
+
+# The documented dev_overrides snippet, pointed at the provider just built,
+# is the CLI configuration of every check below but the pipeline's.
+sed "s#/home/you/go/bin#$work/bin#" "$repo/examples/provider/dev-overrides.tfrc" >"$work/dev.tfrc"
+export TF_CLI_CONFIG_FILE=$work/dev.tfrc
+
+check_templates_have_no_code
+copy_examples
+check_secret_variables_are_ephemeral
+quietly "$work/fmt.log" "$cli" fmt -check -recursive "$repo/examples"
+quietly "$work/fmt.log" "$tf_new" fmt -check -recursive "$repo/examples"
+ok "terraform fmt: every example, query files included"
+validate_all "$cli" default
+validate_all "$tf_new" new
+
+start_emulator
+check_bulk
+restart_emulator
+check_gitops
+restart_emulator
+check_generate_config
+restart_emulator
+check_query "$tf_new"

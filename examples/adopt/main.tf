@@ -1,9 +1,15 @@
-# Adopt every existing SIP user of a connection (Terraform 1.7 and later:
-# import blocks with for_each). The plan imports each user and changes
-# nothing; passwords stay as they are, since none is configured.
+# Adopt every existing SIP user of a connection (Terraform 1.7 and later,
+# OpenTofu 1.7 and later: import blocks with for_each). The plan imports each
+# user and changes nothing; passwords stay as they are, since none is set.
 #
-# To write a static configuration instead, keep only the import blocks and
-# run: terraform plan -generate-config-out=generated.tf
+# Run this once, then make the configuration static: while it follows the
+# data source, a user deleted outside Terraform simply leaves the map, and a
+# new one is adopted without review. Replace the for_each with a literal map
+# (or generate the configuration: see the adoption guide).
+#
+# Users are keyed by uuid, which never changes. Keyed by login, a login
+# renamed outside Terraform would drop its key: the next apply would delete
+# the user and import it again under the new key.
 
 variable "sip_connection_uuid" {
   type = string
@@ -14,20 +20,20 @@ data "opentact_sip_users" "existing" {
 }
 
 locals {
-  existing = { for u in data.opentact_sip_users.existing.users : u.login => u }
+  existing = { for u in data.opentact_sip_users.existing.users : u.id => u }
 }
 
 import {
   for_each = local.existing
   to       = opentact_sip_user.adopted[each.key]
-  id       = each.value.id
+  id       = each.key
 }
 
 resource "opentact_sip_user" "adopted" {
   for_each = local.existing
 
   sip_connection_uuid = var.sip_connection_uuid
-  login               = each.key
+  login               = each.value.login
   first_name          = each.value.first_name
   last_name           = each.value.last_name
   email               = each.value.email
@@ -39,5 +45,6 @@ resource "opentact_sip_user" "adopted" {
 }
 
 output "adopted" {
-  value = { for login, u in opentact_sip_user.adopted : login => u.id }
+  description = "The uuid of each adopted user, by login."
+  value       = { for id, u in opentact_sip_user.adopted : u.login => id }
 }

@@ -19,6 +19,7 @@ variable "sip_connection_uuid" {
 variable "sip_password" {
   type      = string
   sensitive = true
+  ephemeral = true
   default   = "demo-only-secret"
 }
 

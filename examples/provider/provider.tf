@@ -1,16 +1,23 @@
-# The token is best passed in the OPENTACT_TOKEN environment variable, or
-# from a variable marked sensitive, never written in the configuration.
-variable "opentact_token" {
-  type      = string
-  sensitive = true
+terraform {
+  required_providers {
+    opentact = {
+      source  = "opentact/opentact"
+      version = "~> 0.1"
+    }
+  }
 }
 
+# The token comes from the OPENTACT_TOKEN environment variable: keep it out of
+# the configuration. (If you pass it from a variable instead, declare that
+# variable with ephemeral = true, or it is saved in plan files.)
 provider "opentact" {
-  token = var.opentact_token
-
-  # Optional settings, shown with their defaults:
+  # Optional settings; each line shows the default.
   # base_url        = "https://api.opentact.org" # or OPENTACT_BASE_URL
-  # max_retries     = 4
   # request_timeout = "30s"
+  # max_retries     = 4    # after 502, 503, 504 and connection errors
   # coalesce_reads  = true
+  # plan_checks     = true # or OPENTACT_PLAN_CHECKS
+
+  # A known account rate limit (default: unset, the provider adapts to 429s):
+  # max_requests_per_second = 10 # or OPENTACT_MAX_REQUESTS_PER_SECOND
 }

@@ -1,5 +1,5 @@
-# Terraform 1.11 and later: the password is write-only, never in plan or state.
-# Change password_wo_version to send a new password_wo.
+# Terraform 1.11 and later (OpenTofu 1.11 and later): a write-only password,
+# never in state or plan. Change password_wo_version to send a new password_wo.
 resource "opentact_sip_user" "alice" {
   sip_connection_uuid = "6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10"
   login               = "alice.desk"
@@ -13,21 +13,28 @@ resource "opentact_sip_user" "alice" {
   gender       = "Cis Woman"
   remote_ip    = "192.0.2.10"
 
+  # The defaults: create, update and delete 5m, read 2m.
   timeouts {
-    create = "2m"
+    create = "10m"
   }
 }
 
-# Before Terraform 1.11: the classic password, kept in state as sensitive.
+# Ephemeral (Terraform 1.10+, OpenTofu 1.11+): the value is not saved in plan
+# files either. Set it with TF_VAR_alice_sip_password or -var, at plan and
+# again when applying a saved plan.
+variable "alice_sip_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+# Before Terraform 1.11: the classic password. It is stored in the state and
+# in saved plan files (marked sensitive, but in clear text), and so is this
+# variable's value: protect both.
 resource "opentact_sip_user" "bob" {
   sip_connection_uuid = "6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10"
   login               = "bob.phone"
   password            = var.bob_sip_password
-}
-
-variable "alice_sip_password" {
-  type      = string
-  sensitive = true
 }
 
 variable "bob_sip_password" {

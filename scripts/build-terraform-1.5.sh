@@ -8,6 +8,6 @@ cache="${OPENTACT_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-
 bin="$cache/terraform-$version/terraform"
 if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
 mkdir -p "$(dirname "$bin")"
-echo "build-terraform15: building Terraform $version (a few minutes on a cold cache)" >&2
+echo "build-terraform-1.5: building Terraform $version (a few minutes on a cold cache)" >&2
 CGO_ENABLED=0 GOBIN="$(dirname "$bin")" GOFLAGS=-mod=mod go install -ldflags "-s -w" "github.com/hashicorp/terraform@v$version"
 echo "$bin"
