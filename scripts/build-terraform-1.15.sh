@@ -11,17 +11,11 @@
 set -euo pipefail
 # Where a Terraform 1.15 is installed already (a CI runner), name it instead.
 if [[ -n "${OPENTACT_TERRAFORM_1_15:-}" ]]; then echo "$OPENTACT_TERRAFORM_1_15"; exit 0; fi
+source "$(dirname "$0")/lib.sh"
 version=1.15.0
-cache="${OPENTACT_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-opentact}"
-bin="$cache/terraform-$version/terraform"
+bin="$cli_cache/terraform-$version/terraform"
 if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
-mkdir -p "$cache"
-dir=$(go mod download -json "github.com/hashicorp/terraform@v$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-[[ -n "$dir" ]] || { echo "build-terraform-1.15: go mod download gave no module directory" >&2; exit 1; }
-work=$(mktemp -d "$cache/terraform-src.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cp -R "$dir/." "$work"
-chmod -R u+w "$work"
+module_copy "github.com/hashicorp/terraform@v$version" terraform
 missing='azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3'
 init="$work/internal/backend/init/init.go"
 sed -E -i \

@@ -90,3 +90,20 @@ restart_emulator() {
   rm -f "$work/emulator.addr"
   start_emulator "$@"
 }
+
+# cli_cache is where the CLIs built from their Go modules are kept.
+cli_cache="${OPENTACT_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-opentact}"
+
+# module_copy MODULE@VERSION NAME downloads a Go module and sets `work` to a
+# writable copy of it in the CLI cache, removed when the script exits: the
+# modules that `go install` refuses (replace directives) are built from it.
+module_copy() {
+  local dir
+  mkdir -p "$cli_cache"
+  dir=$(go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -n "$dir" ]] || { echo "$2: go mod download $1 gave no module directory" >&2; return 1; }
+  work=$(mktemp -d "$cli_cache/$2-src.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  cp -R "$dir/." "$work"
+  chmod -R u+w "$work"
+}

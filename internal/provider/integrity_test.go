@@ -180,16 +180,7 @@ func TestAccIntegrity_gatewayErrorAfterTheWork(t *testing.T) {
 				Steps: []resource.TestStep{{
 					PreConfig: func() { api.emu.InjectFault(fault) },
 					Config:    api.userConfig(`  login = "gate0001"` + "\n" + `  password = "gate-secret"` + "\n" + `  email = "gate@example.com"`),
-					Check: resource.ComposeTestCheckFunc(
-						api.expectStored(passwordIs("gate-secret")),
-						func(s *terraform.State) error {
-							users := api.emu.Users(api.connection)
-							if len(users) != 1 || users[0].UUID != s.RootModule().Resources[addr].Primary.ID {
-								return fmt.Errorf("the API holds %v, want exactly the user in state", users)
-							}
-							return nil
-						},
-					),
+					Check:     resource.ComposeTestCheckFunc(api.expectStored(passwordIs("gate-secret")), api.onlyUserInState),
 				}},
 			})
 		})
@@ -209,13 +200,7 @@ func TestAccIntegrity_createTimedOut(t *testing.T) {
 				api.emu.InjectFault(emulator.Fault{Method: "POST", AfterWork: true, Hang: true})
 			},
 			Config: api.userConfig(`  login = "slow0001"` + "\n" + `  password = "slow-secret"` + "\n  timeouts {\n    create = \"2s\"\n  }"),
-			Check: func(s *terraform.State) error {
-				users := api.emu.Users(api.connection)
-				if len(users) != 1 || users[0].UUID != s.RootModule().Resources[addr].Primary.ID {
-					return fmt.Errorf("the API holds %v, want exactly the user in state", users)
-				}
-				return nil
-			},
+			Check:  api.onlyUserInState,
 		}},
 	})
 }

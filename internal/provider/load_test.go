@@ -32,13 +32,8 @@ resource "opentact_sip_user" "load" {
 		Steps: []resource.TestStep{{
 			Config: config,
 			Check: func(*terraform.State) error {
-				users := api.emu.Users(api.connection)
-				logins := map[string]bool{}
-				for _, u := range users {
-					logins[u.Login] = true
-				}
-				if len(users) != 200 || len(logins) != 200 {
-					return fmt.Errorf("the API holds %d users with %d distinct logins, want 200", len(users), len(logins))
+				if err := api.exactlyUsers(200); err != nil {
+					return err
 				}
 				if faults := api.emu.CountRequests("", "") - 200; faults <= 0 {
 					return fmt.Errorf("no fault was injected: the test proves nothing")

@@ -96,6 +96,30 @@ func (a *testAPI) allGone(_ *terraform.State) error {
 
 func ptr(s string) *string { return &s }
 
+// exactlyUsers fails unless the test's connection holds n users with n
+// distinct logins: nothing lost, nothing doubled.
+func (a *testAPI) exactlyUsers(n int) error {
+	users := a.emu.Users(a.connection)
+	logins := map[string]bool{}
+	for _, u := range users {
+		logins[u.Login] = true
+	}
+	if len(users) != n || len(logins) != n {
+		return fmt.Errorf("the API holds %d users with %d distinct logins, want %d", len(users), len(logins), n)
+	}
+	return nil
+}
+
+// onlyUserInState fails unless the test's connection holds exactly the one
+// user that the state names at addr.
+func (a *testAPI) onlyUserInState(s *terraform.State) error {
+	users := a.emu.Users(a.connection)
+	if len(users) != 1 || users[0].UUID != s.RootModule().Resources[addr].Primary.ID {
+		return fmt.Errorf("the API holds %v, want exactly the user in state", users)
+	}
+	return nil
+}
+
 // apiCheck is a state check that looks at the emulator instead of the state,
 // for configurations whose for_each keys the legacy Check shim cannot read.
 type apiCheck func() error

@@ -44,13 +44,8 @@ resource "opentact_sip_user" "paced" {
 		Steps: []resource.TestStep{{
 			Config: config,
 			Check: func(*terraform.State) error {
-				users := api.emu.Users(api.connection)
-				logins := map[string]bool{}
-				for _, u := range users {
-					logins[u.Login] = true
-				}
-				if len(users) != n || len(logins) != n {
-					return fmt.Errorf("the API holds %d users with %d distinct logins, want %d", len(users), len(logins), n)
+				if err := api.exactlyUsers(n); err != nil {
+					return err
 				}
 				t.Logf("apply done after %s: %d requests, %d answered 429", time.Since(start).Round(100*time.Millisecond),
 					api.emu.CountRequests("", ""), api.emu.CountStatus(429))
