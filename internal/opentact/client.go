@@ -115,9 +115,11 @@ func New(cfg Config) (*Client, error) {
 		waitMax = max(defaultRetryWaitMax, waitMin)
 	}
 	c.http = &retryablehttp.Client{
+		// No http.Client timeout: it would count a call's wait for the
+		// pacer against request_timeout. pacedTransport times each request
+		// from when it leaves.
 		HTTPClient: &http.Client{
 			Transport:     &pacedTransport{base: transport, client: c},
-			Timeout:       c.requestTimeout,
 			CheckRedirect: c.checkRedirect,
 		},
 		RetryWaitMin: waitMin,
@@ -152,6 +154,9 @@ type call struct {
 	// coalesced reads): errors other than 429 are not retried, since the
 	// calls it would have saved are made instead.
 	cheap bool
+	// secrets are values the call sends (a password) that must never come
+	// back in an error, should the API echo them.
+	secrets []string
 }
 
 // do sends a call, with retries where they are safe, and returns the payload
@@ -165,7 +170,7 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 		}
 		body = bytes.NewReader(raw)
 	}
-	st := &callState{call: cl, started: time.Now()}
+	st := &callState{call: cl, op: opStatsOf(ctx)}
 	ctx = context.WithValue(ctx, callStateKey{}, st)
 	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, c.base.String()+cl.path, body)
 	if err != nil {
@@ -182,6 +187,7 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 		return nil, c.transportError(ctx, st, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
+	st.op.noteServerTime(resp.Header)
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
 	if err != nil {
 		kind := ErrServer
@@ -192,10 +198,14 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 	}
 	c.logger(ctx, "OpenTact API answered", map[string]any{
 		"method": cl.method, "path": cl.path, "status": resp.StatusCode,
-		"duration_ms": time.Since(st.started).Milliseconds(), "bytes": len(raw),
+		"duration_ms": time.Since(st.op.started).Milliseconds(), "bytes": len(raw),
 	})
 	if len(raw) > MaxAnswerBytes {
-		return nil, c.fail(cl, resp.StatusCode, ErrBadAnswer, fmt.Sprintf("the answer is larger than %d MiB, the most this provider reads from one answer", MaxAnswerBytes>>20))
+		kind := ErrBadAnswer
+		if cl.unsafe {
+			kind = ErrUnknownOutcome
+		}
+		return nil, c.fail(cl, resp.StatusCode, kind, fmt.Sprintf("the answer is larger than %d MiB, the most this provider reads from one answer", MaxAnswerBytes>>20))
 	}
 	payload, aerr := parseAnswer(resp.StatusCode, raw)
 	if aerr == nil {
@@ -207,13 +217,14 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 		hint = fmt.Sprintf("the answer to %s %s is not the OpenTact API's answer (a 404 without the API's error envelope), so it says nothing about the object; check base_url (%s) and any proxy between Terraform and the API",
 			cl.method, c.base.String()+cl.path, c.base.String())
 	case resp.StatusCode == http.StatusTooManyRequests:
-		hint = st.rateLimitAdvice()
+		hint = st.op.rateLimitAdvice()
 	case resp.StatusCode >= 500 && st.retries > 0:
 		hint = fmt.Sprintf("after %d retries (max_retries)", st.retries)
 	}
-	if cl.unsafe && resp.StatusCode >= 500 {
-		// A server or gateway failed; the API behind it may have done the
-		// work. CreateUser finds out.
+	if cl.unsafe && (resp.StatusCode >= 500 || resp.StatusCode < 300 || aerr.status >= 500) {
+		// A server or gateway failed, or an answer under 2xx cannot be
+		// read: the API behind it may have done the work. CreateUser
+		// finds out.
 		aerr.kind = ErrUnknownOutcome
 	}
 	failure := c.fail(cl, aerr.status, aerr.kind, aerr.message, hint)
@@ -228,24 +239,34 @@ func (c *Client) do(ctx context.Context, cl call) (json.RawMessage, error) {
 // size: a cut first could leave a prefix of the token behind. The hint, the
 // provider's own advice, is appended whole.
 func (c *Client) fail(cl call, status int, kind error, message string, hint ...string) *APIError {
-	msg := cleanMessage(c.scrub(message))
+	msg := cleanMessage(c.scrub(message, cl.secrets...))
 	for _, h := range hint {
 		if h = strings.TrimSpace(h); h != "" {
-			msg += "; " + c.scrub(h)
+			msg += "; " + c.scrub(h, cl.secrets...)
 		}
 	}
 	return &APIError{Method: cl.method, Path: cl.path, Host: c.base.Host, Status: status, Message: msg, kind: kind}
 }
 
 // minScrubLength keeps a token too short to be a secret (an emulator's "t")
-// from turning every "t" of a message into "[token]".
-const minScrubLength = 8
+// from turning every "t" of a message into "[token]"; minSecretScrubLength
+// does the same for a password a call sent, which an API might echo in a
+// validation message.
+const (
+	minScrubLength       = 8
+	minSecretScrubLength = 6
+)
 
-func (c *Client) scrub(s string) string {
-	if len(c.token) < minScrubLength {
-		return s
+func (c *Client) scrub(s string, secrets ...string) string {
+	if len(c.token) >= minScrubLength {
+		s = strings.ReplaceAll(s, c.token, "[token]")
 	}
-	return strings.ReplaceAll(s, c.token, "[token]")
+	for _, secret := range secrets {
+		if len(secret) >= minSecretScrubLength {
+			s = strings.ReplaceAll(s, secret, "[password]")
+		}
+	}
+	return s
 }
 
 // transportError explains a call that got no usable HTTP answer. For a
@@ -258,16 +279,16 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 	case errors.As(err, &redirect):
 		return c.fail(cl, 0, ErrInsecure, redirect.Error())
 	case errors.As(err, &notSent) && errors.Is(notSent.err, errPacingDeadline):
-		return c.fail(cl, 0, ErrRateLimit, "not sent: "+errPacingDeadline.Error(), st.rateLimitAdvice())
+		return c.fail(cl, 0, ErrRateLimit, "not sent: "+errPacingDeadline.Error(), st.op.rateLimitAdvice())
 	case cl.unsafe && st.maybeSent && ctx.Err() != nil:
 		return c.fail(cl, 0, ErrUnknownOutcome, "the operation's timeout ran out or it was cancelled before the API answered")
-	case ctx.Err() != nil && st.rateLimited > 0:
-		return c.fail(cl, 0, ErrRateLimit, "the operation's timeout ran out while the API kept answering 429", st.rateLimitAdvice())
+	case ctx.Err() != nil && st.op.rateLimited > 0:
+		return c.fail(cl, 0, ErrRateLimit, "the operation's timeout ran out while the API kept answering 429", st.op.rateLimitAdvice())
 	case ctx.Err() != nil:
-		return c.fail(cl, 0, ErrCancelled, "gave up: the operation's timeout ran out or it was cancelled", st.rateLimitAdvice())
+		return c.fail(cl, 0, ErrCancelled, "gave up: the operation's timeout ran out or it was cancelled", st.op.rateLimitAdvice())
 	case isDialError(err):
 		return c.fail(cl, 0, ErrServer, "cannot connect: "+rootCause(err))
-	case cl.unsafe:
+	case cl.unsafe && st.maybeSent:
 		return c.fail(cl, 0, ErrUnknownOutcome, "no answer came (the connection broke or the request timed out): "+rootCause(err))
 	default:
 		return c.fail(cl, 0, ErrServer, "no answer: "+rootCause(err))

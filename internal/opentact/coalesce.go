@@ -84,6 +84,12 @@ func (s *snapshots) current(connection string, thorough bool) (map[string]User, 
 	return s.users[connection], nil, s.generation
 }
 
+func (s *snapshots) generationNow() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.generation
+}
+
 // store keeps a list as the connection's snapshot unless a write happened
 // since the list call began.
 func (s *snapshots) store(connection string, since uint64, list []User) map[string]User {
@@ -104,6 +110,13 @@ func (s *snapshots) store(connection string, since uint64, list []User) map[stri
 	return byUUID
 }
 
+// failedThoroughly reports whether a thorough list of connection failed.
+func (s *snapshots) failedThoroughly(connection string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed[connection].thorough
+}
+
 func (s *snapshots) fail(connection string, err error, thorough bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -119,42 +132,62 @@ func (s *snapshots) fail(connection string, err error, thorough bool) {
 // connectionUsers returns the users of a connection from the process's
 // snapshot, listing them once if there is none. A thorough list has the
 // usual retries and is what decisions rest on (plan checks, confirming a
-// user is gone); a cheap one only saves calls and is not retried. Concurrent
-// callers share one list call, and each can leave when its own context
-// ends.
+// user is gone); a cheap one only saves calls and is not retried.
+// Concurrent callers share one list call (a thorough caller whose shared
+// call was a cheap one that failed lists again), and each can leave when
+// its own context ends. The call has a time of its own, since it outlives
+// the caller that started it.
 func (c *Client) connectionUsers(ctx context.Context, connection string, thorough bool) (map[string]User, error) {
-	users, failure, _ := c.snapshots.current(connection, thorough)
+	users, failure, generation := c.snapshots.current(connection, thorough)
 	if failure != nil {
 		return nil, failure
 	}
 	if users != nil {
 		return users, nil
 	}
-	key := "cheap/" + connection
-	if thorough {
-		key = "thorough/" + connection
+	users, shared, err := c.fetchSnapshot(ctx, connection, generation, thorough, "")
+	if err != nil && thorough && shared && !c.snapshots.failedThoroughly(connection) && ctx.Err() == nil {
+		users, _, err = c.fetchSnapshot(ctx, connection, generation, true, "again/")
 	}
-	ch := c.snapshots.flight.DoChan(key, func() (any, error) {
-		_, _, since := c.snapshots.current(connection, thorough)
-		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeLeft(ctx, snapshotFetchLimit))
+	return users, err
+}
+
+// fetchSnapshot runs, or joins, the list call of a connection for this
+// generation of snapshots. shared tells whether it joined a call that
+// another caller started, with that caller's kind of list.
+func (c *Client) fetchSnapshot(ctx context.Context, connection string, generation uint64, thorough bool, keyPrefix string) (map[string]User, bool, error) {
+	started := false
+	ch := c.snapshots.flight.DoChan(fmt.Sprintf("%s%s/%d", keyPrefix, connection, generation), func() (any, error) {
+		started = true
+		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotFetchLimit)
 		defer cancel()
 		list, err := c.listUsers(fetchCtx, connection, !thorough)
 		if err != nil {
-			c.snapshots.fail(connection, err, thorough)
+			if rememberable(err) {
+				c.snapshots.fail(connection, err, thorough)
+			}
 			return nil, err
 		}
-		return c.snapshots.store(connection, since, list), nil
+		return c.snapshots.store(connection, generation, list), nil
 	})
 	select {
 	case <-ctx.Done():
-		return nil, c.fail(call{method: http.MethodGet, path: usersPath(connection)}, 0, ErrCancelled,
+		return nil, false, c.fail(call{method: http.MethodGet, path: usersPath(connection)}, 0, ErrCancelled,
 			"gave up waiting for the list of users: the operation's timeout ran out or it was cancelled")
 	case res := <-ch:
 		if res.Err != nil {
-			return nil, res.Err
+			return nil, !started, res.Err
 		}
-		return res.Val.(map[string]User), nil
+		return res.Val.(map[string]User), !started, nil
 	}
+}
+
+// rememberable tells a list failure that says something about the list (an
+// error answer, a bad or oversized answer) from one that only says the
+// call ran out of time.
+func rememberable(err error) bool {
+	return !errors.Is(err, ErrCancelled) && !errors.Is(err, ErrRateLimit) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // timeLeft is the time until ctx's deadline, or def when it has none.
@@ -207,6 +240,14 @@ func (c *Client) confirmGone(ctx context.Context, uuid, connection string, notFo
 		return notFound
 	}
 	users, err := c.connectionUsers(ctx, connection, true)
+	if _, listed := users[uuid]; err == nil && listed {
+		// The snapshot may predate the 404: ask the list itself.
+		var list []User
+		generation := c.snapshots.generationNow()
+		if list, err = c.ListUsers(ctx, connection); err == nil {
+			users = c.snapshots.store(connection, generation, list)
+		}
+	}
 	if err != nil {
 		return &UnconfirmedError{UUID: uuid, Connection: connection, BaseURL: c.base.String(), NotFound: notFound, Check: err}
 	}

@@ -9,9 +9,15 @@ import (
 	"time"
 )
 
-// adoptionSkew is how far the API's clock may be behind ours when a user
-// found after a failed create is judged to be the one that create made.
-const adoptionSkew = 2 * time.Minute
+// A user found after a create with an unknown outcome was made by that
+// create only if the API created it after the create began. The API's clock
+// is read from its answers' Date header (to a second, and created_on is to
+// a second too: dateSlack); when no answer carried one, the clocks are
+// assumed to agree within adoptionSkew.
+const (
+	adoptionSkew = 2 * time.Minute
+	dateSlack    = 2 * time.Second
+)
 
 // settleGrace is how long a create whose own time ran out (or that was
 // cancelled) may still spend looking for the user it may have made: an
@@ -39,8 +45,8 @@ type CreateResult struct {
 // clean first attempt is the caller's to report: the login was taken.
 func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*CreateResult, error) {
 	defer c.snapshots.invalidate()
-	started := time.Now()
-	cl := call{method: http.MethodPost, path: pathUser, body: req, unsafe: true}
+	ctx, op := withOpStats(ctx)
+	cl := call{method: http.MethodPost, path: pathUser, body: req, unsafe: true, secrets: []string{req.Password}}
 	uncertain := false // an earlier attempt may have created the user
 	failures := 0
 	for attempt := 0; ; attempt++ {
@@ -56,7 +62,7 @@ func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*Create
 			if !uncertain {
 				return nil, err
 			}
-			return c.settleCreate(ctx, req, started, err)
+			return c.settleCreate(ctx, req, op, err)
 		case errors.Is(err, ErrRateLimit) && apiErr != nil && apiErr.Status == http.StatusTooManyRequests:
 			wait = apiErr.retryAfter
 			if wait <= 0 {
@@ -68,7 +74,7 @@ func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*Create
 			retriable := apiErr == nil || apiErr.Status == 0 || apiErr.Status == http.StatusBadGateway ||
 				apiErr.Status == http.StatusServiceUnavailable || apiErr.Status == http.StatusGatewayTimeout
 			if !retriable || failures > c.maxRetries || ctx.Err() != nil {
-				return c.settleCreate(ctx, req, started, err)
+				return c.settleCreate(ctx, req, op, err)
 			}
 			wait = exponential(c.http.RetryWaitMin, c.http.RetryWaitMax, failures)
 			if apiErr != nil && apiErr.retryAfter > 0 {
@@ -79,14 +85,14 @@ func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*Create
 			// call that never left. After an unknown outcome it may still
 			// be ours.
 			if uncertain {
-				return c.settleCreate(ctx, req, started, err)
+				return c.settleCreate(ctx, req, op, err)
 			}
 			return nil, err
 		}
 		c.logger(ctx, "OpenTact create will be sent again", map[string]any{"attempt": attempt + 1, "wait_ms": wait.Milliseconds(), "uncertain": uncertain})
 		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) || sleep(ctx, wait) != nil {
 			if uncertain {
-				return c.settleCreate(ctx, req, started, err)
+				return c.settleCreate(ctx, req, op, err)
 			}
 			return nil, err
 		}
@@ -99,14 +105,14 @@ func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*Create
 // as sent, created after the create began. Then its password is set again,
 // so that it is the configured one whatever happened. Any other user with
 // the login is someone else's and is left untouched.
-func (c *Client) settleCreate(ctx context.Context, req CreateUserRequest, started time.Time, cause error) (*CreateResult, error) {
-	if timeLeft(ctx, settleGrace) < settleGrace {
+func (c *Client) settleCreate(ctx context.Context, req CreateUserRequest, op *opStats, cause error) (*CreateResult, error) {
+	if ctx.Err() != nil || timeLeft(ctx, settleGrace) < settleGrace {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), settleGrace)
 		defer cancel()
 	}
 	c.logger(ctx, "OpenTact create had an unknown outcome; looking the login up", map[string]any{"connection": req.SIPConnectionUUID})
-	cl := call{method: http.MethodPost, path: pathUser}
+	cl := call{method: http.MethodPost, path: pathUser, secrets: []string{req.Password}}
 	users, err := c.ListUsers(ctx, req.SIPConnectionUUID)
 	if err != nil {
 		return nil, c.fail(cl, 0, ErrUnknownOutcome, strings.TrimPrefix(cause.Error(), "OpenTact API "),
@@ -125,7 +131,7 @@ func (c *Client) settleCreate(ctx context.Context, req CreateUserRequest, starte
 		}
 		return nil, cause
 	}
-	if why := notMadeBy(found, req, started); why != "" {
+	if why := notMadeBy(found, req, op.earliestCreation()); why != "" {
 		return nil, &APIError{Method: cl.method, Path: cl.path, Host: c.base.Host, Status: http.StatusConflict, kind: ErrConflict,
 			Message: fmt.Sprintf("login %s on SIP connection %s is held by SIP user %s, which this create did not make (%s); it is left untouched", req.Login, req.SIPConnectionUUID, found.UUID, why)}
 	}
@@ -140,10 +146,20 @@ func (c *Client) settleCreate(ctx context.Context, req CreateUserRequest, starte
 	return &CreateResult{User: u, Adopted: true}, nil
 }
 
+// earliestCreation is, on the API's clock, the earliest created_on of a user
+// that the operation made.
+func (op *opStats) earliestCreation() time.Time {
+	if op.knowsServerTime {
+		return op.started.Add(op.serverOffset).Add(-dateSlack)
+	}
+	return op.started.Add(-adoptionSkew)
+}
+
 // notMadeBy says why u cannot be the user that req created, or "" when it
 // matches: the same login and connection, every optional field as sent (an
-// unsent one empty; a dob at the same instant), created after started.
-func notMadeBy(u *User, req CreateUserRequest, started time.Time) string {
+// unsent one empty; a dob at the same instant), created at earliest (on the
+// API's clock) or later.
+func notMadeBy(u *User, req CreateUserRequest, earliest time.Time) string {
 	if u.Login != req.Login || u.SIPConnection.UUID != req.SIPConnectionUUID {
 		return "its login or connection differs"
 	}
@@ -168,7 +184,7 @@ func notMadeBy(u *User, req CreateUserRequest, started time.Time) string {
 		return "these fields differ from what this create sent: " + strings.Join(differ, ", ")
 	}
 	created, err := time.Parse(time.RFC3339Nano, u.CreatedOn)
-	if err != nil || created.Before(started.Add(-adoptionSkew)) {
+	if err != nil || created.Before(earliest) {
 		return "it was created at " + u.CreatedOn + ", before this create began"
 	}
 	return ""

@@ -94,6 +94,9 @@ func TestCreateWithUnknownOutcome(t *testing.T) {
 		// The API answered 200, so it acted: settled at once, not re-sent.
 		{"garbage 200 after the work", emulator.Fault{Method: "POST", Body: `{"success":true,"payload":{"nothing":1}}`, AfterWork: true}, 1, true},
 		{"500 after the work", emulator.Fault{Method: "POST", Status: 500, AfterWork: true}, 1, true},
+		{"empty 200 after the work", emulator.Fault{Method: "POST", Empty: true, AfterWork: true}, 1, true},
+		{"200 without a payload after the work", emulator.Fault{Method: "POST", Body: `{"success":true}`, AfterWork: true}, 1, true},
+		{"HTML 200 after the work", emulator.Fault{Method: "POST", HTML: true, AfterWork: true}, 1, true},
 		{"connection dropped before the work", emulator.Fault{Method: "POST", Drop: true}, 2, false},
 		{"502 before the work", emulator.Fault{Method: "POST", Status: 502}, 2, false},
 		{"429 before the work", emulator.Fault{Method: "POST", Status: 429, RetryAfter: "0"}, 2, false},
@@ -181,6 +184,61 @@ func TestCreateTimedOutIsSettledByLooking(t *testing.T) {
 	}
 	if users := emu.Users(berlin); len(users) != 1 || users[0].UUID != res.User.UUID {
 		t.Fatalf("emulator holds %v", users)
+	}
+}
+
+// Ctrl-C while the create's answer is outstanding: the provider still looks
+// (for a moment), rather than leave an orphan.
+func TestCreateCancelledInFlightIsSettledByLooking(t *testing.T) {
+	emu, c := newPair(t)
+	emu.InjectFault(emulator.Fault{Method: "POST", AfterWork: true, Hang: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(emu.Users(berlin)) == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	res, err := c.CreateUser(ctx, aliceRequest())
+	if err != nil || !res.Adopted {
+		t.Fatalf("CreateUser = %+v, %v; want the user adopted", res, err)
+	}
+}
+
+// A user that held the login before the create began is not the create's,
+// even with every field alike: the API's own clock (its Date header) says
+// when the create began, not a two-minute allowance.
+func TestCreateDoesNotAdoptAnAlikeOlderUser(t *testing.T) {
+	emu, c := newPair(t)
+	older, err := emu.SeedUser(berlin, "alike001", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu.BackdateUser(older, 30*time.Second)
+	emu.InjectFault(emulator.Fault{Method: "POST", Status: 502})
+	_, err = c.CreateUser(context.Background(), opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "alike001", Password: "mine-secret"})
+	if !errors.Is(err, opentact.ErrConflict) || !strings.Contains(err.Error(), "before this create began") {
+		t.Fatalf("err = %v, want ErrConflict: the user is older than the create", err)
+	}
+	if u, _ := emu.User(older); u.Password != "seeded" {
+		t.Fatalf("the older user's password was changed")
+	}
+}
+
+// An API that echoes a submitted password in its message does not put it in
+// an error.
+func TestErrorsNeverHoldThePassword(t *testing.T) {
+	const password = "echoed-secret-pw"
+	raw := rawServer(t, 400, `{"success":false,"message":"password `+password+` is too weak","status":0}`)
+	c := newClient(t, raw, "tok")
+	_, err := c.CreateUser(context.Background(), opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "alice001", Password: password})
+	if err == nil || strings.Contains(err.Error(), password) || !strings.Contains(err.Error(), "too weak") {
+		t.Fatalf("err = %v; want the message without the password", err)
+	}
+	var patch opentact.UserPatch
+	patch.Set(opentact.FieldPassword, password)
+	if _, err := c.ModifyUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", patch); err == nil || strings.Contains(err.Error(), password) {
+		t.Fatalf("modify err = %v; want the message without the password", err)
 	}
 }
 

@@ -63,3 +63,38 @@ func TestRateLimitedCallsAllSucceed(t *testing.T) {
 		})
 	}
 }
+
+// request_timeout bounds a request from when it leaves, not its wait for
+// the rate limit: calls held for a Retry-After longer than request_timeout
+// still go through.
+func TestPacingWaitIsNotARequestTimeout(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	u := createAlice(t, newClient(t, srv.URL, emu.Token()))
+	emu.InjectFault(emulator.Fault{Method: "GET", Status: 429, RetryAfter: "1"})
+	c, err := opentact.New(opentact.Config{BaseURL: srv.URL, Token: emu.Token(), RequestTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i > 0 {
+				time.Sleep(100 * time.Millisecond) // after the 429: held by the pacer
+			}
+			_, err := c.GetUser(context.Background(), u.UUID)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a call held by the rate limit failed: %v", err)
+		}
+	}
+}

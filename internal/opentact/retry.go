@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -21,32 +22,71 @@ import (
 
 // callState is what one call has been through, across its attempts.
 type callState struct {
-	call    call
-	started time.Time
+	call call
+	op   *opStats
 	// maybeSent is set once an attempt may have reached the API.
-	maybeSent   bool
-	retries     int           // retries after 5xx and connection errors
-	rateLimited int           // 429 answers met
-	paced       time.Duration // time spent waiting for the pacer
-	nextWait    time.Duration // the wait checkRetry chose for the next attempt
+	maybeSent bool
+	retries   int           // retries after 5xx and connection errors
+	nextWait  time.Duration // the wait checkRetry chose for the next attempt
 }
 
-type callStateKey struct{}
+// opStats is what an operation has been through with the API's rate limit,
+// across its calls (a create's attempts are calls of their own).
+type opStats struct {
+	started     time.Time
+	rateLimited int           // 429 answers met
+	paced       time.Duration // time spent waiting for the pacer
+	// serverOffset is the API's clock minus ours, from the Date header of
+	// the operation's first answer (to a second), when knowsServerTime.
+	serverOffset    time.Duration
+	knowsServerTime bool
+}
+
+// noteServerTime learns the API's clock from an answer's Date header.
+func (op *opStats) noteServerTime(h http.Header) {
+	if op.knowsServerTime {
+		return
+	}
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		op.serverOffset = time.Until(date)
+		op.knowsServerTime = true
+	}
+}
+
+type (
+	callStateKey struct{}
+	opStatsKey   struct{}
+)
 
 func stateOf(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	return st
 }
 
-// rateLimitAdvice says, for a call that met rate limits, what it went
-// through and what to change; "" for a call that met none.
-func (st *callState) rateLimitAdvice() string {
-	if st == nil || st.rateLimited == 0 && st.paced < time.Second {
+// withOpStats gives the calls made with the returned context one opStats,
+// for an operation of several calls.
+func withOpStats(ctx context.Context) (context.Context, *opStats) {
+	op := &opStats{started: time.Now()}
+	return context.WithValue(ctx, opStatsKey{}, op), op
+}
+
+// opStatsOf is the operation's opStats, or new ones for a call on its own.
+func opStatsOf(ctx context.Context) *opStats {
+	if op, ok := ctx.Value(opStatsKey{}).(*opStats); ok {
+		return op
+	}
+	return &opStats{started: time.Now()}
+}
+
+// rateLimitAdvice says, for an operation that met rate limits, what it
+// went through and what to change; "" for one that met none.
+func (op *opStats) rateLimitAdvice() string {
+	if op == nil || op.rateLimited == 0 && op.paced < time.Second {
 		return ""
 	}
 	return fmt.Sprintf("gave up after %s, %s of it waiting for the API's rate limit, through %d rate-limit answers (429); "+
 		"give the operation more time in the resource's timeouts block, set the provider's max_requests_per_second to the account's limit, or lower terraform -parallelism",
-		roundDuration(time.Since(st.started)), roundDuration(st.paced), st.rateLimited)
+		roundDuration(time.Since(op.started)), roundDuration(op.paced), op.rateLimited)
 }
 
 // roundDuration keeps a duration readable in a message.
@@ -64,8 +104,9 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// pacedTransport is where every attempt waits for the pacer and where the
-// pacer learns from every answer.
+// pacedTransport is where every attempt waits for the pacer, where the
+// pacer learns from every answer, and where request_timeout bounds each
+// attempt from when it leaves (until its body is read).
 type pacedTransport struct {
 	base   http.RoundTripper
 	client *Client
@@ -76,7 +117,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateOf(ctx)
 	waited, err := t.client.pacer.wait(ctx)
 	if st != nil {
-		st.paced += waited
+		st.op.paced += waited
 	}
 	if waited >= 10*time.Millisecond {
 		t.client.logger(ctx, "OpenTact API request waited for the rate limit", map[string]any{
@@ -90,23 +131,44 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &notSentError{err: err}
 	}
 	sent := t.client.pacer.clock.now()
-	resp, err := t.base.RoundTrip(req)
+	attemptCtx, cancel := context.WithTimeout(ctx, t.client.requestTimeout)
+	resp, err := t.base.RoundTrip(req.WithContext(attemptCtx))
 	if st != nil && (err == nil || !isDialError(err)) {
 		st.maybeSent = true
 	}
 	if err != nil {
+		cancel()
+		if attemptCtx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within request_timeout (%s): %w", t.client.requestTimeout, err)
+		}
 		return nil, err
 	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	if st != nil && resp.StatusCode == http.StatusTooManyRequests {
-		st.rateLimited++
+		st.op.rateLimited++
 	}
 	t.client.pacer.observe(resp, sent)
 	return resp, nil
 }
 
+// cancelOnClose ends an attempt's timeout when its answer has been read.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
 // checkRetry is retryablehttp's CheckRetry (see the top of this file).
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
+		if resp != nil {
+			return false, nil // an answer came: it is the call's to read
+		}
 		return false, ctx.Err()
 	}
 	st := stateOf(ctx)
@@ -135,7 +197,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			return false, nil
 		}
 		st.nextWait = wait
-		c.logger(ctx, "OpenTact API call will be retried", map[string]any{"reason": resp.Status, "wait_ms": wait.Milliseconds(), "rate_limited": st.rateLimited})
+		c.logger(ctx, "OpenTact API call will be retried", map[string]any{"reason": resp.Status, "wait_ms": wait.Milliseconds(), "rate_limited": st.op.rateLimited})
 		return true, nil
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		wait, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())

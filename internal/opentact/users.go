@@ -57,7 +57,11 @@ func (c *Client) GetUser(ctx context.Context, uuid string) (*User, error) {
 // the change.
 func (c *Client) ModifyUser(ctx context.Context, uuid string, patch UserPatch) (*User, error) {
 	defer c.snapshots.invalidate()
-	return c.userCall(ctx, call{method: http.MethodPatch, path: userPath(uuid), body: patch})
+	cl := call{method: http.MethodPatch, path: userPath(uuid), body: patch}
+	if password := patch.fields[FieldPassword]; password != nil {
+		cl.secrets = []string{*password}
+	}
+	return c.userCall(ctx, cl)
 }
 
 // DeleteUser removes a user of connection. A user already gone counts as

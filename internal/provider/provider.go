@@ -154,7 +154,7 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 		perSecond = cfg.MaxRequestsPerSecond.ValueFloat64()
 	} else if env := strings.TrimSpace(os.Getenv(envMaxRequestsPerSecond)); env != "" {
 		v, err := strconv.ParseFloat(env, 64)
-		if err != nil || v < 0.1 || math.IsInf(v, 0) {
+		if err != nil || !(v >= 0.1) || math.IsInf(v, 0) { // !(v >= 0.1) refuses NaN too
 			resp.Diagnostics.AddAttributeError(path.Root("max_requests_per_second"), "Invalid "+envMaxRequestsPerSecond,
 				fmt.Sprintf("%s is %q; it must be a number of requests per second, at least 0.1, such as 5 or 2.5.", envMaxRequestsPerSecond, env))
 		}

@@ -86,13 +86,16 @@ func (l *sipUserListResource) List(ctx context.Context, req list.ListRequest, st
 	}
 	keep := userFilter(cfg.LoginPrefix.ValueString(), logins, !cfg.Logins.IsNull())
 	stream.Results = func(push func(list.ListResult) bool) {
+		sent := int64(0)
 		for i := range users {
 			if !keep(users[i].Login) {
 				continue
 			}
-			if !push(listResult(ctx, req, &users[i])) {
+			// Terraform stops reading at its limit; stop there too.
+			if req.Limit > 0 && sent >= req.Limit || !push(listResult(ctx, req, &users[i])) {
 				return
 			}
+			sent++
 		}
 	}
 }
