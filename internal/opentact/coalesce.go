@@ -73,15 +73,15 @@ func (s *snapshots) countRead(connection, uuid string) (reads int, cached *User,
 	return s.reads[connection], nil, true
 }
 
-// current returns the connection's snapshot, the failure remembered for a
-// list of this kind, and the generation.
-func (s *snapshots) current(connection string, thorough bool) (map[string]User, error, uint64) {
+// current returns the connection's snapshot, the generation, and the failure
+// remembered for a list of this kind.
+func (s *snapshots) current(connection string, thorough bool) (map[string]User, uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f, ok := s.failed[connection]; ok && (f.thorough || !thorough) {
-		return nil, f.err, s.generation
+		return nil, s.generation, f.err
 	}
-	return s.users[connection], nil, s.generation
+	return s.users[connection], s.generation, nil
 }
 
 func (s *snapshots) generationNow() uint64 {
@@ -138,7 +138,7 @@ func (s *snapshots) fail(connection string, err error, thorough bool) {
 // its own context ends. The call has a time of its own, since it outlives
 // the caller that started it.
 func (c *Client) connectionUsers(ctx context.Context, connection string, thorough bool) (map[string]User, error) {
-	users, failure, generation := c.snapshots.current(connection, thorough)
+	users, generation, failure := c.snapshots.current(connection, thorough)
 	if failure != nil {
 		return nil, failure
 	}
@@ -178,7 +178,8 @@ func (c *Client) fetchSnapshot(ctx context.Context, connection string, generatio
 		if res.Err != nil {
 			return nil, !started, res.Err
 		}
-		return res.Val.(map[string]User), !started, nil
+		users, _ := res.Val.(map[string]User) // the only value the call returns
+		return users, !started, nil
 	}
 }
 
@@ -279,7 +280,7 @@ func (e *UnconfirmedError) Error() string {
 // a plan: then nothing is listed and nothing is said. An ErrNotFound error
 // is the API's answer that the connection does not exist.
 func (c *Client) LoginHolder(ctx context.Context, connection, login string) (holder *User, checked bool, err error) {
-	users, failure, generation := c.snapshots.current(connection, true)
+	users, generation, failure := c.snapshots.current(connection, true)
 	if users == nil && failure == nil && generation > 0 {
 		return nil, false, nil
 	}

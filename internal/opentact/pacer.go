@@ -138,10 +138,10 @@ func sharedPacer(host, token string, ceiling float64) *pacer {
 	sum := sha256.Sum256([]byte(token))
 	key := pacerKey{host: strings.ToLower(host), token: hex.EncodeToString(sum[:8]), ceiling: ceiling}
 	if p, ok := pacers.Load(key); ok {
-		return p.(*pacer)
+		return p.(*pacer) //nolint:forcetypeassert // pacers holds only *pacer
 	}
 	p, _ := pacers.LoadOrStore(key, newPacer(realClock{}, ceiling))
-	return p.(*pacer)
+	return p.(*pacer) //nolint:forcetypeassert // pacers holds only *pacer
 }
 
 func newPacer(c clock, ceiling float64) *pacer {
