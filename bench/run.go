@@ -1,8 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -85,36 +86,58 @@ func buildRestapi() (string, error) {
 }
 
 type emulatorProc struct {
-	cmd *exec.Cmd
-	url string
+	cmd  *exec.Cmd
+	url  string
+	done chan struct{} // closed when the process has exited
 }
 
-func (b *bench) startEmulator(latencyMs int) (*emulatorProc, error) {
-	addrFile := filepath.Join(b.work, fmt.Sprintf("emulator-%d.addr", time.Now().UnixNano()))
-	cmd := exec.Command(filepath.Join(b.work, "bin", "opentact-emulator"), "-listen", "127.0.0.1:0", "-addr-file", addrFile,
-		"-token", "bench-token", "-latency", fmt.Sprintf("%dms", latencyMs))
+// startEmulator starts a fresh emulator; extra flags (such as the rate
+// limit) pass through. An emulator that exits at once (an unknown flag)
+// fails with its own message.
+func (b *bench) startEmulator(latencyMs int, extra ...string) (*emulatorProc, error) {
+	stamp := time.Now().UnixNano()
+	addrFile := filepath.Join(b.work, fmt.Sprintf("emulator-%d.addr", stamp))
+	logFile, err := os.Create(filepath.Join(b.work, fmt.Sprintf("emulator-%d.log", stamp)))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = logFile.Close() }()
+	args := append([]string{"-listen", "127.0.0.1:0", "-addr-file", addrFile,
+		"-token", "bench-token", "-latency", fmt.Sprintf("%dms", latencyMs)}, extra...)
+	cmd := exec.Command(filepath.Join(b.work, "bin", "opentact-emulator"), args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	for i := 0; i < 200; i++ {
+	e := &emulatorProc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(e.done) }()
+	for range 200 {
 		if raw, err := os.ReadFile(addrFile); err == nil && len(raw) > 0 {
-			return &emulatorProc{cmd: cmd, url: strings.TrimSpace(string(raw))}, nil
+			e.url = strings.TrimSpace(string(raw))
+			return e, nil
 		}
-		time.Sleep(25 * time.Millisecond)
+		select {
+		case <-e.done:
+			out, _ := os.ReadFile(logFile.Name())
+			return nil, fmt.Errorf("the emulator (%s) exited: %s", strings.Join(extra, " "), tail(string(out)))
+		case <-time.After(25 * time.Millisecond):
+		}
 	}
-	_ = cmd.Process.Kill()
+	e.stop()
 	return nil, fmt.Errorf("the emulator did not start")
 }
 
 func (e *emulatorProc) stop() {
 	_ = e.cmd.Process.Kill()
-	_ = e.cmd.Wait()
+	<-e.done
 }
 
 type stats struct {
-	Total int            `json:"total"`
-	Calls map[string]int `json:"calls"`
-	Users int            `json:"users"`
+	Total       int            `json:"total"` // every API request, 429s included
+	Calls       map[string]int `json:"calls"`
+	Users       int            `json:"users"`
+	Statuses    map[string]int `json:"statuses"`
+	RateLimited int            `json:"rate_limited"`
 }
 
 // reads splits the read calls into single GETs and list calls.
@@ -130,81 +153,136 @@ func (st stats) reads() (gets, lists int) {
 	return gets, lists
 }
 
-// lifecycle applies, refreshes (plan) and destroys n resources of a kind,
-// timing each command and counting the API calls it made.
-func (b *bench) lifecycle(kind string, n, latencyMs, spread int, coalesce bool) (result, error) {
-	var r result
-	dir, err := os.MkdirTemp(b.work, kind+"-")
+// spec is one lifecycle to measure: which provider, how many users, and how
+// the emulator and the provider are set up.
+type spec struct {
+	kind         string // opentact, terraform_data or restapi
+	n, latencyMs int
+	spread       int  // SIP connections the users are spread over (opentact)
+	coalesce     bool // coalesce_reads (opentact)
+	emulatorArgs []string
+	providerArgs string   // extra lines in the provider block
+	connections  []string // existing connections for the users (opentact); empty: spread new ones
+	cli          cliOptions
+}
+
+// runLifecycle applies, refreshes (plan) and destroys the users of a spec,
+// timing each command and counting the API calls it made. A command that
+// fails is recorded and the next one still runs; the error is only for a
+// bench that cannot run at all.
+func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
+	var run lifecycleRun
+	dir, err := os.MkdirTemp(b.work, s.kind+"-")
 	if err != nil {
-		return r, err
+		return run, err
 	}
 	var emu *emulatorProc
-	if kind != "terraform_data" {
-		if emu, err = b.startEmulator(latencyMs); err != nil {
-			return r, err
+	if s.kind != "terraform_data" {
+		if emu, err = b.startEmulator(s.latencyMs, s.emulatorArgs...); err != nil {
+			return run, err
 		}
 		defer emu.stop()
 	}
-	config, err := b.config(kind, n, spread, coalesce, emu)
+	config, err := b.config(s, emu)
 	if err != nil {
-		return r, err
+		return run, err
 	}
 	if err := writeFile(filepath.Join(dir, "main.tf"), config); err != nil {
-		return r, err
+		return run, err
 	}
-	rssFile := filepath.Join(dir, "rss")
-	ops := []struct {
-		args []string
-		dst  *float64
-	}{
-		{[]string{"apply", "-auto-approve"}, &r.apply},
-		{[]string{"plan", "-detailed-exitcode"}, &r.plan},
-		{[]string{"destroy", "-auto-approve"}, &r.destroy},
-	}
-	for i, op := range ops {
+	opts := s.cli
+	opts.rssFile = filepath.Join(dir, "rss")
+	for _, args := range [][]string{{"apply", "-auto-approve"}, {"plan", "-detailed-exitcode"}, {"destroy", "-auto-approve"}} {
 		if emu != nil {
 			_ = post(emu.url+"/_emulator/reset", nil)
 		}
-		seconds, code, out, err := b.terraform(dir, rssFile, op.args...)
-		*op.dst = seconds
-		// restapi's plan after apply is not empty (exit 2): that is its
-		// behaviour on this API, not a failure of the bench.
-		restapiDiff := kind == "restapi" && op.args[0] == "plan" && code == 2
-		if err != nil && !restapiDiff {
-			return r, fmt.Errorf("terraform %s: %v\n%s", op.args[0], err, tail(out))
+		res := b.terraform(dir, opts, args...)
+		c := command{Name: args[0], Seconds: res.seconds, Exit: res.code, output: res.output}
+		c.FailedResources, c.Error = diagnose(res.output)
+		if res.err != nil && c.Error == "" {
+			c.Error = res.err.Error()
 		}
 		if emu != nil {
 			var st stats
 			if err := getJSON(emu.url+"/_emulator/stats", &st); err != nil {
-				return r, err
+				return run, err
 			}
-			r.calls[i] = float64(st.Total) / float64(n)
-			if op.args[0] == "plan" {
-				r.planGets, r.planLists = st.reads()
-			}
-			if op.args[0] == "apply" && st.Users != n {
-				return r, fmt.Errorf("apply left %d users, want %d", st.Users, n)
+			c.Requests, c.RateLimited, c.Statuses, c.UsersAfter = st.Total, st.RateLimited, st.Statuses, st.Users
+			if c.Name == "plan" {
+				c.Gets, c.Lists = st.reads()
 			}
 		}
+		run.Commands = append(run.Commands, c)
 	}
-	if kind == "opentact" {
-		r.rssMiB = maxRSSMiB(rssFile)
+	if s.kind == "opentact" {
+		run.providerUsage = readUsage(opts.rssFile)
 	}
-	return r, nil
+	return run, nil
 }
 
-// terraform runs one CLI command in dir and times it.
-func (b *bench) terraform(dir, rssFile string, args ...string) (seconds float64, code int, output string, err error) {
-	args = append(append([]string{}, args...), "-input=false", "-no-color", "-compact-warnings", fmt.Sprintf("-parallelism=%d", b.parallelism))
-	cmd := exec.Command(b.cli, args...)
+// strict is the check of the unthrottled tables: every command succeeds and
+// apply creates every user.
+func strict(s spec, run lifecycleRun) error {
+	for _, c := range run.Commands {
+		// restapi's plan after apply is not empty (exit 2): that is its
+		// behaviour on this API, not a failure of the bench.
+		restapiDiff := s.kind == "restapi" && c.Name == "plan" && c.Exit == 2
+		if c.Exit != 0 && !restapiDiff {
+			return fmt.Errorf("terraform %s: exit status %d\n%s", c.Name, c.Exit, tail(c.output))
+		}
+		if c.Name == "apply" && s.kind != "terraform_data" && c.UsersAfter != s.n {
+			return fmt.Errorf("apply left %d users, want %d", c.UsersAfter, s.n)
+		}
+	}
+	return nil
+}
+
+// cliOptions are how one Terraform command runs.
+type cliOptions struct {
+	rssFile     string // the usage file the wrapper appends to (see usageLine)
+	countGC     bool   // have the wrapper count the provider's collections
+	parallelism int
+	providerEnv []string      // extra environment of the provider process only
+	providerBin string        // the real provider; empty: the one built from the tree
+	timeout     time.Duration // a guard against a hung command; 0: 30 minutes
+}
+
+type cliResult struct {
+	seconds float64
+	code    int
+	output  string
+	err     error
+}
+
+// terraform runs one CLI command in dir and times it. The provider runs
+// behind the bench's wrapper, which records its peak RSS and gives it the
+// extra environment; Terraform itself keeps the bench's environment, so a
+// GOGC meant for the provider does not change the CLI's own speed.
+func (b *bench) terraform(dir string, o cliOptions, args ...string) cliResult {
+	parallelism := cmp.Or(o.parallelism, b.parallelism)
+	args = append(append([]string{}, args...), "-input=false", "-no-color", "-compact-warnings", fmt.Sprintf("-parallelism=%d", parallelism))
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(o.timeout, 30*time.Minute))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, b.cli, args...)
+	// Stop as Ctrl-C would, so Terraform writes its state; kill if that hangs.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = time.Minute
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(b.work, "cli.tfrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-		wrapEnv+"="+filepath.Join(b.work, "real", "terraform-provider-opentact"), "BENCH_RSS_FILE="+rssFile)
+		wrapEnv+"="+cmp.Or(o.providerBin, filepath.Join(b.work, "real", "terraform-provider-opentact")), "BENCH_RSS_FILE="+o.rssFile,
+		providerEnvVar+"="+strings.Join(o.providerEnv, "\n"))
+	if o.countGC {
+		cmd.Env = append(cmd.Env, countGCVar+"=1")
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err = cmd.Run()
-	return time.Since(start).Seconds(), cmd.ProcessState.ExitCode(), out.String(), err
+	err := cmd.Run()
+	r := cliResult{seconds: time.Since(start).Seconds(), code: cmd.ProcessState.ExitCode(), output: out.String(), err: err}
+	if ctx.Err() != nil {
+		r.err = fmt.Errorf("stopped after %s: %w", cmp.Or(o.timeout, 30*time.Minute), ctx.Err())
+	}
+	return r
 }
 
 type refresh struct {
@@ -225,7 +303,7 @@ func (b *bench) refreshBothWays(n, latencyMs, spread int) ([]refresh, error) {
 		return nil, err
 	}
 	defer emu.stop()
-	config, err := b.config("opentact", n, spread, true, emu)
+	config, err := b.config(spec{kind: "opentact", n: n, spread: spread, coalesce: true}, emu)
 	if err != nil {
 		return nil, err
 	}
@@ -233,9 +311,9 @@ func (b *bench) refreshBothWays(n, latencyMs, spread int) ([]refresh, error) {
 	if err := writeFile(main, config); err != nil {
 		return nil, err
 	}
-	rss := filepath.Join(dir, "rss")
-	if _, _, out, err := b.terraform(dir, rss, "apply", "-auto-approve"); err != nil {
-		return nil, fmt.Errorf("apply: %v\n%s", err, tail(out))
+	opts := cliOptions{rssFile: filepath.Join(dir, "rss")}
+	if res := b.terraform(dir, opts, "apply", "-auto-approve"); res.err != nil {
+		return nil, fmt.Errorf("apply: %v\n%s", res.err, tail(res.output))
 	}
 	var plans []refresh
 	for _, coalesce := range []bool{true, false} {
@@ -247,28 +325,28 @@ func (b *bench) refreshBothWays(n, latencyMs, spread int) ([]refresh, error) {
 			}
 		}
 		_ = post(emu.url+"/_emulator/reset", nil)
-		seconds, _, out, err := b.terraform(dir, rss, "plan", "-detailed-exitcode")
-		if err != nil {
-			return nil, fmt.Errorf("plan: %v\n%s", err, tail(out))
+		res := b.terraform(dir, opts, "plan", "-detailed-exitcode")
+		if res.err != nil {
+			return nil, fmt.Errorf("plan: %v\n%s", res.err, tail(res.output))
 		}
 		var st stats
 		if err := getJSON(emu.url+"/_emulator/stats", &st); err != nil {
 			return nil, err
 		}
-		p := refresh{name: name, seconds: seconds}
+		p := refresh{name: name, seconds: res.seconds}
 		p.gets, p.lists = st.reads()
 		plans = append(plans, p)
 	}
-	if _, _, out, err := b.terraform(dir, rss, "destroy", "-auto-approve"); err != nil {
-		return nil, fmt.Errorf("destroy: %v\n%s", err, tail(out))
+	if res := b.terraform(dir, opts, "destroy", "-auto-approve"); res.err != nil {
+		return nil, fmt.Errorf("destroy: %v\n%s", res.err, tail(res.output))
 	}
 	return plans, nil
 }
 
-func (b *bench) config(kind string, n, spread int, coalesce bool, emu *emulatorProc) (string, error) {
-	switch kind {
+func (b *bench) config(s spec, emu *emulatorProc) (string, error) {
+	switch s.kind {
 	case "terraform_data":
-		return fmt.Sprintf("resource \"terraform_data\" \"u\" {\n  count = %d\n  input = format(\"user%%05d\", count.index)\n}\n", n), nil
+		return fmt.Sprintf("resource \"terraform_data\" \"u\" {\n  count = %d\n  input = format(\"user%%05d\", count.index)\n}\n", s.n), nil
 	case "restapi":
 		return fmt.Sprintf(`terraform {
   required_providers {
@@ -282,7 +360,7 @@ provider "restapi" {
   id_attribute         = "payload/uuid"
   update_method        = "PATCH"
   create_method        = "POST"
-}
+%s}
 resource "restapi_object" "u" {
   count        = %d
   path         = "/rest/sip/connection/user"
@@ -295,15 +373,20 @@ resource "restapi_object" "u" {
     password            = "bench-secret"
   })
 }
-`, emu.url, n), nil
+`, emu.url, s.providerArgs, s.n), nil
 	}
 	connections := []string{}
-	for i := 0; i < spread; i++ {
-		var c struct{ UUID string }
-		if err := post(fmt.Sprintf("%s/_emulator/connections?name=bench%d", emu.url, i), &c); err != nil || c.UUID == "" {
-			return "", fmt.Errorf("adding a connection: %v", err)
+	for _, c := range s.connections {
+		connections = append(connections, strconv.Quote(c))
+	}
+	if len(connections) == 0 {
+		for i := range max(s.spread, 1) {
+			c, err := addConnection(emu, fmt.Sprintf("bench%d", i))
+			if err != nil {
+				return "", err
+			}
+			connections = append(connections, strconv.Quote(c))
 		}
-		connections = append(connections, strconv.Quote(c.UUID))
 	}
 	return fmt.Sprintf(`terraform {
   required_providers {
@@ -314,7 +397,7 @@ provider "opentact" {
   base_url       = %q
   token          = "bench-token"
   coalesce_reads = %t
-}
+%s}
 locals {
   connections = [%s]
 }
@@ -324,23 +407,16 @@ resource "opentact_sip_user" "u" {
   login               = format("user%%05d", count.index)
   password            = "bench-secret"
 }
-`, emu.url, coalesce, strings.Join(connections, ", "), n), nil
+`, emu.url, s.coalesce, s.providerArgs, strings.Join(connections, ", "), s.n), nil
 }
 
-func maxRSSMiB(path string) float64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
+// addConnection adds a SIP connection to the emulator and returns its uuid.
+func addConnection(emu *emulatorProc, name string) (string, error) {
+	var c struct{ UUID string }
+	if err := post(fmt.Sprintf("%s/_emulator/connections?name=%s", emu.url, name), &c); err != nil || c.UUID == "" {
+		return "", fmt.Errorf("adding a connection: %v", err)
 	}
-	defer func() { _ = f.Close() }()
-	peak := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, err := strconv.Atoi(strings.TrimSpace(sc.Text())); err == nil && v > peak {
-			peak = v
-		}
-	}
-	return float64(peak) / 1024
+	return c.UUID, nil
 }
 
 // tail is the end of a command's output, where its error is.
