@@ -178,8 +178,7 @@ func (c *Client) fetchSnapshot(ctx context.Context, connection string, generatio
 		if res.Err != nil {
 			return nil, !started, res.Err
 		}
-		users, _ := res.Val.(map[string]User) // the only value the call returns
-		return users, !started, nil
+		return res.Val.(map[string]User), !started, nil //nolint:forcetypeassert // the call returns only this type
 	}
 }
 

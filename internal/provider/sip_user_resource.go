@@ -42,10 +42,13 @@ const (
 	defaultReadTimeout  = 2 * time.Minute
 )
 
-// privateID is the private-state key that holds the user's uuid. Terraform
-// hands the prior private state to the create half of a replacement
-// (-replace), whose prior state is null: the plan checks read it to know
-// that the login's holder is the user being replaced.
+// privateID is the planned-private key that holds the uuid of the user a
+// plan starts from. Terraform hands the first plan's planned private to the
+// create half of a replacement (-replace, replace_triggered_by), whose prior
+// state is null: the plan checks read it to know that the login's holder is
+// the user being replaced. It lives only in plans (Create starts with an
+// empty private state; Update drops it first): kept in the state, it made a
+// 1,000-user lifecycle 11% slower (BENCHMARKS.md).
 const privateID = "id"
 
 // NewSIPUserResource is the constructor of opentact_sip_user.
@@ -163,21 +166,25 @@ func (r *sipUserResource) IdentitySchema(_ context.Context, _ resource.IdentityS
 	}
 }
 
-// ModifyPlan requires a password to create a user (an imported one may be
+// ModifyPlan records the prior uuid in the planned private state (see
+// privateID), requires a password to create a user (an imported one may be
 // managed without one), warns when a rename or move cannot send one, and
 // runs the plan checks.
 func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	// Most plans change neither login nor connection: they read four
-	// attributes here and nothing more (a plan of 1,000 users runs this
-	// 1,000 times).
+	// Most plans change neither login nor connection: they read five
+	// attributes here and set the private id, nothing more (a plan of 1,000
+	// users runs this 1,000 times).
 	var planned, prior userKey
 	resp.Diagnostics.Append(planned.from(ctx, req.Plan)...)
 	creating := req.State.Raw.IsNull()
 	if !creating {
 		resp.Diagnostics.Append(prior.from(ctx, req.State)...)
+		if resp.Private != nil { // the framework always sets it; a unit test may not
+			resp.Diagnostics.Append(planPriorID(ctx, req.State, resp.Private)...)
+		}
 	}
 	moving := !creating && (!planned.login.Equal(prior.login) || !planned.connection.Equal(prior.connection))
 	if resp.Diagnostics.HasError() || !creating && !moving {
@@ -261,6 +268,20 @@ func (r *sipUserResource) checkLogin(ctx context.Context, planned userKey, self 
 	}
 }
 
+// planPriorID puts the uuid of the user a plan starts from into the planned
+// private state (see privateID).
+func planPriorID(ctx context.Context, state tfsdk.State, private interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+},
+) diag.Diagnostics {
+	var id types.String
+	diags := state.GetAttribute(ctx, path.Root("id"), &id)
+	if diags.HasError() || !uuidRegexp.MatchString(id.ValueString()) {
+		return diags
+	}
+	return private.SetKey(ctx, privateID, []byte(`"`+id.ValueString()+`"`))
+}
+
 // priorUserID is the uuid the prior private state holds, or "".
 func priorUserID(ctx context.Context, private interface {
 	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
@@ -342,7 +363,7 @@ func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest
 	resp.Diagnostics.Append(plan.fromAPI(res.User)...)
 	plan.keepPlannedFacts(planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.setIdentity(ctx, res.User.UUID, resp.Identity, resp.Private, &resp.Diagnostics)
+	r.setIdentity(ctx, res.User.UUID, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -367,7 +388,7 @@ func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	case errors.Is(err, opentact.ErrNotFound):
 		// The framework wants an identity even for a removed resource.
-		r.setIdentity(ctx, id, resp.Identity, nil, &resp.Diagnostics)
+		r.setIdentity(ctx, id, resp.Identity, &resp.Diagnostics)
 		resp.Diagnostics.AddWarning("SIP user no longer exists",
 			fmt.Sprintf("The SIP user %s (login %s) was deleted outside Terraform: the API answered 404 and the list of SIP connection %s no longer has it. "+
 				"It is removed from the state, and this plan creates it again. Creating it needs a password in the configuration (password_wo or password); "+
@@ -381,10 +402,13 @@ func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 	resp.Diagnostics.Append(state.fromAPI(u)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	r.setIdentity(ctx, u.UUID, resp.Identity, resp.Private, &resp.Diagnostics)
+	r.setIdentity(ctx, u.UUID, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	// The plan carried the private id: drop it first, as even a failed
+	// update saves its private state.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateID, nil)...)
 	var plan, state sipUserResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -405,7 +429,7 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 		// Only Terraform-side settings (timeouts) changed.
 		plan.ModifiedOn = state.ModifiedOn
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		r.setIdentity(ctx, state.ID.ValueString(), resp.Identity, resp.Private, &resp.Diagnostics)
+		r.setIdentity(ctx, state.ID.ValueString(), resp.Identity, &resp.Diagnostics)
 		return
 	}
 	tflog.Debug(ctx, "modifying SIP user", map[string]any{"id": state.ID.ValueString(), "fields": patch.Fields()})
@@ -418,7 +442,7 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 	resp.Diagnostics.Append(plan.fromAPI(u)...)
 	plan.keepPlannedFacts(planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.setIdentity(ctx, u.UUID, resp.Identity, resp.Private, &resp.Diagnostics)
+	r.setIdentity(ctx, u.UUID, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *sipUserResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -463,19 +487,11 @@ func (r *sipUserResource) ImportState(ctx context.Context, req resource.ImportSt
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
-// setIdentity records the user's uuid as its identity and in the private
-// state (see privateID). Both may be absent: a resource built without
-// identity support has no identity to set.
-func (r *sipUserResource) setIdentity(ctx context.Context, id string, identity *tfsdk.ResourceIdentity, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}, diags *diag.Diagnostics,
-) {
+// setIdentity records the user's uuid as its identity. The identity is
+// absent for a resource built without identity support (a test's wrapper).
+func (r *sipUserResource) setIdentity(ctx context.Context, id string, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	if identity != nil {
 		diags.Append(identity.Set(ctx, sipUserIdentityModel{ID: types.StringValue(id)})...)
-	}
-	if private != nil && priorUserID(ctx, private) != id {
-		diags.Append(private.SetKey(ctx, privateID, []byte(`"`+id+`"`))...)
 	}
 }
 
