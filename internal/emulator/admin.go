@@ -164,16 +164,13 @@ func (s *Server) SeedUsers(connection, prefix string, n int) error {
 			return fmt.Errorf("login %s is taken on %s", logins[i], connection)
 		}
 	}
-	now := s.now().UTC().Truncate(time.Second)
 	for i, login := range logins {
-		u := User{UUID: newUUID(), Connection: connection, Login: login, CreatedOn: now, ModifiedOn: now, Fields: map[string]string{
+		s.storeUser(connection, login, "seeded", map[string]string{
 			"first_name":   "Seeded",
 			"last_name":    fmt.Sprintf("User %d", i),
 			"email":        login + "@example.com",
 			"phone_number": fmt.Sprintf("+49301%08d", i),
-		}}
-		s.setPassword(&u, "seeded")
-		s.users[u.UUID] = u
+		})
 	}
 	return nil
 }

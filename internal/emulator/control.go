@@ -142,14 +142,20 @@ func (s *Server) addUser(connection, login, password string, fields map[string]s
 	if s.loginTaken(connection, login, "") {
 		return User{}, fmt.Errorf("login %s is taken on %s", login, connection)
 	}
+	return s.storeUser(connection, login, password, fields), nil
+}
+
+// storeUser stores a new user, created now, with a copy of fields. The
+// caller holds s.mu and has checked the connection and the login.
+func (s *Server) storeUser(connection, login, password string, fields map[string]string) User {
 	now := s.now().UTC().Truncate(time.Second)
-	u := User{UUID: newUUID(), Connection: connection, Login: login, Fields: map[string]string{}, CreatedOn: now, ModifiedOn: now}
+	u := User{UUID: newUUID(), Connection: connection, Login: login, Fields: make(map[string]string, len(fields)), CreatedOn: now, ModifiedOn: now}
 	s.setPassword(&u, password)
 	for k, v := range fields {
 		u.Fields[k] = v
 	}
 	s.users[u.UUID] = u
-	return u, nil
+	return u
 }
 
 // ChangeUser edits a user behind the provider's back: a nil value clears an

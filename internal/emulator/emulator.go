@@ -210,16 +210,13 @@ func (s *Server) create(w http.ResponseWriter, pathConnection string, body []byt
 		writeError(w, http.StatusConflict, http.StatusConflict, fmt.Sprintf("login %s already exists on SIP connection %s", login, connection))
 		return
 	}
-	now := s.now().UTC().Truncate(time.Second)
-	u := User{UUID: newUUID(), Connection: connection, Login: login, Fields: map[string]string{}, CreatedOn: now, ModifiedOn: now}
-	s.setPassword(&u, *fields["password"])
+	sent := map[string]string{}
 	for _, f := range optionalFields {
 		if v := fields[f]; v != nil {
-			u.Fields[f] = *v
+			sent[f] = *v
 		}
 	}
-	s.users[u.UUID] = u
-	writePayload(w, s.render(u))
+	writePayload(w, s.render(s.storeUser(connection, login, *fields["password"], sent)))
 }
 
 func (s *Server) modify(w http.ResponseWriter, id string, body []byte) {

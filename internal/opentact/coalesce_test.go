@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,29 +32,16 @@ func seed(t *testing.T, emu *emulator.Server, connection string, n int) []string
 // readAll reads every user concurrently, as Terraform's refresh does.
 func readAll(t *testing.T, c *opentact.Client, ids []string, connection string) {
 	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(ids))
 	sem := make(chan struct{}, 10)
-	for _, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			u, err := c.ReadUser(context.Background(), id, connection)
-			if err == nil && u.UUID != id {
-				err = fmt.Errorf("read %s, got %s", id, u.UUID)
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	allSucceed(t, len(ids), "a read", func(i int) error {
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		u, err := c.ReadUser(context.Background(), ids[i], connection)
+		if err == nil && u.UUID != ids[i] {
+			err = fmt.Errorf("read %s, got %s", ids[i], u.UUID)
 		}
-	}
+		return err
+	})
 }
 
 func TestCoalescedReadsUseOneListCall(t *testing.T) {

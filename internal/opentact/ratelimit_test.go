@@ -33,27 +33,17 @@ func TestRateLimitedCallsAllSucceed(t *testing.T) {
 				t.Fatal(err)
 			}
 			const workers, calls = 30, 210
-			var wg sync.WaitGroup
-			errs := make(chan error, calls)
-			for w := 0; w < workers; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; i < calls/workers; i++ {
-						ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-						_, err := c.GetUser(ctx, u.UUID)
-						cancel()
-						errs <- err
+			allSucceed(t, workers, "a call", func(int) error {
+				for i := 0; i < calls/workers; i++ {
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					_, err := c.GetUser(ctx, u.UUID)
+					cancel()
+					if err != nil {
+						return err
 					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatalf("a call failed: %v", err)
 				}
-			}
+				return nil
+			})
 			throttled, total := emu.CountStatus(429), len(emu.Requests())
 			// At most the first burst (workers - bucket) plus a few.
 			if limit := workers + total/10; throttled > limit {
@@ -77,24 +67,33 @@ func TestPacingWaitIsNotARequestTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	allSucceed(t, 5, "a call held by the rate limit", func(i int) error {
+		if i > 0 {
+			time.Sleep(100 * time.Millisecond) // after the 429: held by the pacer
+		}
+		_, err := c.GetUser(context.Background(), u.UUID)
+		return err
+	})
+}
+
+// allSucceed runs work(0) to work(n-1) at once and fails the test on the
+// first error any of them returns.
+func allSucceed(t *testing.T, n int, what string, work func(i int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
-	for i := 0; i < 5; i++ {
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if i > 0 {
-				time.Sleep(100 * time.Millisecond) // after the 429: held by the pacer
-			}
-			_, err := c.GetUser(context.Background(), u.UUID)
-			errs <- err
+			errs <- work(i)
 		}()
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			t.Fatalf("a call held by the rate limit failed: %v", err)
+			t.Fatalf("%s failed: %v", what, err)
 		}
 	}
 }

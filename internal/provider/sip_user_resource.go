@@ -178,24 +178,25 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	// attributes here and set the private id, nothing more (a plan of 1,000
 	// users runs this 1,000 times).
 	var planned, prior userKey
+	var priorID types.String
 	resp.Diagnostics.Append(planned.from(ctx, req.Plan)...)
 	creating := req.State.Raw.IsNull()
 	if !creating {
 		resp.Diagnostics.Append(prior.from(ctx, req.State)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
 		if resp.Private != nil { // the framework always sets it; a unit test may not
-			resp.Diagnostics.Append(planPriorID(ctx, req.State, resp.Private)...)
+			resp.Diagnostics.Append(planPriorID(ctx, priorID.ValueString(), resp.Private)...)
 		}
 	}
 	moving := !creating && (!planned.login.Equal(prior.login) || !planned.connection.Equal(prior.connection))
 	if resp.Diagnostics.HasError() || !creating && !moving {
 		return
 	}
-	var password, wo, priorPassword, priorID types.String
+	var password, wo, priorPassword types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password"), &password)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
 	if !creating {
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("password"), &priorPassword)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -270,16 +271,14 @@ func (r *sipUserResource) checkLogin(ctx context.Context, planned userKey, self 
 
 // planPriorID puts the uuid of the user a plan starts from into the planned
 // private state (see privateID).
-func planPriorID(ctx context.Context, state tfsdk.State, private interface {
+func planPriorID(ctx context.Context, id string, private interface {
 	SetKey(context.Context, string, []byte) diag.Diagnostics
 },
 ) diag.Diagnostics {
-	var id types.String
-	diags := state.GetAttribute(ctx, path.Root("id"), &id)
-	if diags.HasError() || !uuidRegexp.MatchString(id.ValueString()) {
-		return diags
+	if !uuidRegexp.MatchString(id) {
+		return nil
 	}
-	return private.SetKey(ctx, privateID, []byte(`"`+id.ValueString()+`"`))
+	return private.SetKey(ctx, privateID, []byte(`"`+id+`"`))
 }
 
 // priorUserID is the uuid the prior private state holds, or "".
