@@ -26,18 +26,32 @@ func main() {
 	flag.Float64Var(&limit.PerSecond, "rate-limit", 0, "API requests per second before answering 429 (0: no limit)")
 	flag.IntVar(&limit.Burst, "rate-burst", 0, "requests allowed at once (0: the rate rounded up, at least 1)")
 	flag.BoolVar(&limit.Headers, "rate-headers", false, "add RateLimit-* and X-RateLimit-* headers to every API answer")
+	var seeds []string
+	flag.Func("seed", "store a user at start, as if made outside Terraform (to practise importing): <connection uuid or name>/<login>, the login 7 to 15 characters; repeatable", func(spec string) error {
+		seeds = append(seeds, spec)
+		return nil
+	})
 	flag.Parse()
 
 	opts := emulator.Options{Token: *token, Latency: *latency, RateLimit: limit}
-	if err := run(*listen, opts, *addrFile); err != nil {
+	if err := run(*listen, opts, *addrFile, seeds); err != nil {
 		fmt.Fprintln(os.Stderr, "opentact-emulator:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen string, opts emulator.Options, addrFile string) error {
+func run(listen string, opts emulator.Options, addrFile string, seeds []string) error {
 	if opts.RateLimit.PerSecond < 0 || opts.RateLimit.Burst < 0 {
 		return errors.New("-rate-limit and -rate-burst must not be negative")
+	}
+	emu := emulator.New(opts)
+	seeded := make([]emulator.User, 0, len(seeds))
+	for _, spec := range seeds {
+		u, err := emu.SeedNamedUser(spec)
+		if err != nil {
+			return fmt.Errorf("-seed %w", err)
+		}
+		seeded = append(seeded, u)
 	}
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
@@ -64,10 +78,15 @@ func run(listen string, opts emulator.Options, addrFile string) error {
 		}
 		fmt.Printf("  rate limit %g requests/s, burst %s, headers %t\n", l.PerSecond, burst, l.Headers)
 	}
+	names := map[string]string{}
 	for _, c := range emulator.SeedConnections {
+		names[c.UUID] = c.Name
 		fmt.Printf("  SIP connection %s  %s\n", c.UUID, c.Name)
 	}
-	srv := &http.Server{Handler: emulator.New(opts), ReadHeaderTimeout: 10 * time.Second}
+	for _, u := range seeded {
+		fmt.Printf("  SIP user %s  %s on %s\n", u.UUID, u.Login, names[u.Connection])
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	go func() { <-stop; _ = srv.Close() }()

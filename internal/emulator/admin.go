@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -173,4 +174,43 @@ func (s *Server) SeedUsers(connection, prefix string, n int) error {
 		})
 	}
 	return nil
+}
+
+// SeedNamedUser stores the user that cmd/opentact-emulator's -seed flag
+// names, "<connection>/<login>" with the connection by uuid or by name, as
+// SeedUser does (no other field, the password "seeded"), and returns it.
+// The login must be one the API accepts (7 to 15 characters), so that the
+// user can be imported and then managed with a matching configuration.
+func (s *Server) SeedNamedUser(spec string) (User, error) {
+	name, login, ok := strings.Cut(spec, "/")
+	if !ok || name == "" {
+		return User{}, fmt.Errorf("%q: want <connection uuid or name>/<login>", spec)
+	}
+	if _, err := validators["login"](login); err != nil {
+		return User{}, fmt.Errorf("%q: login %w", spec, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	connection := name
+	if _, ok := s.connections[name]; !ok {
+		var named []string
+		for _, c := range s.connections {
+			if c.Name == name {
+				named = append(named, c.UUID)
+			}
+		}
+		switch len(named) {
+		case 0:
+			return User{}, fmt.Errorf("%q: %w %s", spec, errNoConnection, name)
+		case 1:
+			connection = named[0]
+		default:
+			return User{}, fmt.Errorf("%q: %d SIP connections are named %s: name one by its uuid", spec, len(named), name)
+		}
+	}
+	u, err := s.addUser(connection, login, "seeded", nil)
+	if err != nil {
+		return User{}, fmt.Errorf("%q: %w", spec, err)
+	}
+	return u.clone(), nil
 }
