@@ -8,12 +8,17 @@
 # not build either: its go.mod replaces nine remote-state backends and
 # internal/legacy with nested modules that the module zip leaves out. The
 # copy drops those backends (the local backend, which tests use, stays).
+#
+# It is built as a release (-X .../version.dev=no), so that `terraform
+# version` says v1.15.0, not v1.15.0-dev. The cache directory is
+# terraform-1.15.0-release: a cache that holds the older -dev build under
+# terraform-1.15.0/ does not serve it.
 set -euo pipefail
 # Where a Terraform 1.15 is installed already (a CI runner), name it instead.
 if [[ -n "${OPENTACT_TERRAFORM_1_15:-}" ]]; then echo "$OPENTACT_TERRAFORM_1_15"; exit 0; fi
 source "$(dirname "$0")/lib.sh"
 version=1.15.0
-bin="$cli_cache/terraform-$version/terraform"
+bin="$cli_cache/terraform-$version-release/terraform"
 if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
 module_copy "github.com/hashicorp/terraform@v$version" terraform
 missing='azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3'
@@ -28,7 +33,13 @@ if grep -Eq "remote-state/($missing)\"" "$init"; then
   echo "build-terraform-1.15: the backend patch no longer applies to $init" >&2; exit 1
 fi
 echo "build-terraform-1.15: building Terraform $version (about 4 minutes on a cold cache)" >&2
-(cd "$work" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$work/terraform" .)
+(cd "$work" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w -X 'github.com/hashicorp/terraform/version.dev=no'" -o "$work/terraform" .)
+# The version variable is the module's own (version/version.go): if it is
+# renamed, the build still succeeds but says -dev again.
+built=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$work/terraform" version | head -1)
+if [[ $built != "Terraform v$version" ]]; then
+  echo "build-terraform-1.15: the build says \"$built\", not \"Terraform v$version\" (has version/version.go's dev variable moved?)" >&2; exit 1
+fi
 mkdir -p "$(dirname "$bin")"
 mv "$work/terraform" "$bin"
 echo "$bin"
