@@ -147,7 +147,7 @@ func TestRoundTicks(t *testing.T) {
 // every chart is a well-formed SVG.
 func TestChartsRenderFromSavedResults(t *testing.T) {
 	res := &results{Meta: runMeta{Note: "test"}}
-	for _, p := range []string{"opentact", "terraform_data", "restapi"} {
+	for _, p := range []string{"opentact", "terraform_data", "time_static", "restapi"} {
 		for _, n := range []int{10, 100} {
 			res.Lifecycle = append(res.Lifecycle, lifecycleRecord{Provider: p, N: n, lifecycleRun: lifecycleRun{Commands: []command{
 				{Name: "apply", Seconds: float64(n) / 10}, {Name: "plan", Seconds: 1}, {Name: "destroy", Seconds: float64(n) / 5},
@@ -171,7 +171,7 @@ func TestChartsRenderFromSavedResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(loaded.Lifecycle) != 6 || len(loaded.RateLimited) != len(rateRows) {
+	if len(loaded.Lifecycle) != 8 || len(loaded.RateLimited) != len(rateRows) {
 		t.Fatalf("loaded %d lifecycle and %d rate-limited records", len(loaded.Lifecycle), len(loaded.RateLimited))
 	}
 	redrawn := t.TempDir()
@@ -193,6 +193,12 @@ func TestChartsRenderFromSavedResults(t *testing.T) {
 		}
 		if err := xml.Unmarshal(raw, new(struct{})); err != nil || !strings.Contains(string(raw), "<svg") {
 			t.Errorf("%s is not an SVG: %v", f, err)
+		}
+	}
+	lifecycle, _ := os.ReadFile(filepath.Join(redrawn, "lifecycle-0ms.svg"))
+	for _, label := range []string{"opentact", "restapi", "time_static", "terraform_data"} {
+		if !strings.Contains(string(lifecycle), label) {
+			t.Errorf("the lifecycle chart has no %s series", label)
 		}
 	}
 	destroy, _ := os.ReadFile(filepath.Join(redrawn, "ratelimit-destroy-5rps.svg"))
@@ -225,5 +231,47 @@ func TestRateSpecs(t *testing.T) {
 	}
 	if _, err := (rateOptions{rows: "adaptive,typo"}).rowList(); err == nil {
 		t.Error("an unknown row must be refused")
+	}
+}
+
+// A row of the lifecycle table: calls per resource for the providers with an
+// API, the state's bytes per resource after apply for every row, and "-"
+// where a figure does not exist (no API, or a record saved before the
+// state was measured).
+func TestLifecycleRow(t *testing.T) {
+	run := lifecycleRun{Commands: []command{
+		{Name: "apply", Seconds: 1, Requests: 10, StateBytes: 12340},
+		{Name: "plan", Seconds: 0.5, Requests: 1, StateBytes: 12340},
+		{Name: "destroy", Seconds: 1.5, Requests: 11, StateBytes: 180},
+	}}
+	ours := lifecycleRecord{Provider: "opentact", N: 10, lifecycleRun: run}
+	ours.RSSMiB = 40
+	if got, want := ours.row(), "| opentact | 10 | 0 ms | 1.00 | 0.50 | 1.50 | 3.00 | 1.00 | 0.10 | 1.10 | 1234 | 40 |"; got != want {
+		t.Errorf("opentact row\n got %s\nwant %s", got, want)
+	}
+	limit := lifecycleRecord{Provider: "time_static", N: 10, lifecycleRun: run}
+	if got, want := limit.row(), "| time_static | 10 | 0 ms | 1.00 | 0.50 | 1.50 | 3.00 | - | - | - | 1234 | - |"; got != want {
+		t.Errorf("time_static row\n got %s\nwant %s", got, want)
+	}
+	run.Commands[0].StateBytes = 0
+	old := lifecycleRecord{Provider: "restapi", N: 10, lifecycleRun: run}
+	if got := old.row(); !strings.HasSuffix(got, "| 1.10 | - | - |") {
+		t.Errorf("a record without state size: %s", got)
+	}
+}
+
+// time_static has no API: no emulator, no latency, N resources by count.
+func TestTimeStaticConfig(t *testing.T) {
+	if !noAPI("time_static") || !noAPI("terraform_data") || noAPI("opentact") || noAPI("restapi") {
+		t.Error("noAPI: only terraform_data and time_static make no API call")
+	}
+	config, err := (&bench{}).config(spec{kind: "time_static", n: 7}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`source = "hashicorp/time"`, `resource "time_static" "u"`, "count    = 7", `format("user%05d", count.index)`} {
+		if !strings.Contains(config, want) {
+			t.Errorf("config has no %q:\n%s", want, config)
+		}
 	}
 }

@@ -26,6 +26,7 @@ var (
 	colorSetting  = color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff} // green
 	colorRestapi  = color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff} // orange
 	colorFloor    = color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff} // grey
+	colorLimit    = color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff} // purple
 	colorIdeal    = color.RGBA{R: 0xd0, G: 0xd0, B: 0xd0, A: 0xff} // light grey
 )
 
@@ -71,7 +72,7 @@ func newPlot() *plot.Plot {
 func lifecycleLatencies(records []lifecycleRecord) []int {
 	var out []int
 	for _, r := range records {
-		if r.Provider != "terraform_data" && !slices.Contains(out, r.LatencyMs) {
+		if !noAPI(r.Provider) && !slices.Contains(out, r.LatencyMs) {
 			out = append(out, r.LatencyMs)
 		}
 	}
@@ -91,8 +92,9 @@ func rateLimits(records []rateRecord) []float64 {
 }
 
 // lifecycleChart is apply + plan + destroy time against N at one latency:
-// this provider, restapi, and terraform_data as Terraform's own floor
-// (which has no API, so its 0 ms figures serve every latency).
+// this provider, restapi, time_static as the limit a provider can reach,
+// and terraform_data as Terraform's own floor (the last two have no API, so
+// their 0 ms figures serve every latency).
 func lifecycleChart(records []lifecycleRecord, lat int, path string) error {
 	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Lifecycle of N SIP users (apply + plan + destroy), API latency %d ms", lat)
@@ -108,14 +110,15 @@ func lifecycleChart(records []lifecycleRecord, lat int, path string) error {
 	}{
 		{"opentact", "opentact (this provider)", colorOpentact},
 		{"restapi", "restapi v1.20.0", colorRestapi},
+		{"time_static", "time_static, time v0.14.2 (limit: framework, no API)", colorLimit},
 		{"terraform_data", "terraform_data (floor: no plugin, no API)", colorFloor},
 	}
 	for _, s := range series {
 		// The last record for each N wins, so merged results can override.
 		byN := map[int]float64{}
 		for _, r := range records {
-			if r.Provider == s.provider && (r.LatencyMs == lat || s.provider == "terraform_data") {
-				if r.Provider == "terraform_data" && r.LatencyMs != 0 {
+			if r.Provider == s.provider && (r.LatencyMs == lat || noAPI(s.provider)) {
+				if noAPI(r.Provider) && r.LatencyMs != 0 {
 					continue
 				}
 				byN[r.N] = r.seconds()

@@ -1,7 +1,9 @@
 // Command bench measures the provider's plan and apply against the
-// emulator: wall time, API calls per resource and the provider's peak RSS,
-// next to Terraform's own floor (terraform_data) and the generic REST
-// provider; the same lifecycle against a rate-limited emulator (429 share
+// emulator: wall time, API calls, state bytes per resource and the
+// provider's peak RSS, next to Terraform's own floor (terraform_data), the
+// limit a provider can reach (hashicorp/time's time_static, a framework
+// resource that makes no API call) and the generic REST provider; the same
+// lifecycle against a rate-limited emulator (429 share
 // and time against the ideal); and, on request, two variants of the
 // provider process side by side (-env-b, -provider-b) and the provider's
 // garbage collector on a list close to the answer cap (-gc). It saves its figures
@@ -46,6 +48,7 @@ type options struct {
 	parallelism      int
 	lifecycle        bool // the lifecycle table (no rate limit)
 	restapi          bool
+	timeStatic       bool // time_static rows in the lifecycle table
 	coalescing       bool
 	rate             rateOptions
 	pair             pairOptions
@@ -61,6 +64,7 @@ func parseFlags() options {
 	flag.IntVar(&cfg.parallelism, "parallelism", 10, "terraform -parallelism of the lifecycle and paired tables")
 	flag.BoolVar(&cfg.lifecycle, "lifecycle", true, "measure the lifecycle table (no rate limit)")
 	flag.BoolVar(&cfg.restapi, "restapi", true, "also measure Mastercard/terraform-provider-restapi in the lifecycle table (built from its Go module into the cache)")
+	flag.BoolVar(&cfg.timeStatic, "time-static", true, "also measure hashicorp/terraform-provider-time's time_static (a framework provider that makes no API call) in the lifecycle table (built from its Go module into the cache)")
 	flag.BoolVar(&cfg.coalescing, "coalescing", true, "also measure refresh with coalesce_reads off and users spread over 10 connections")
 	flag.BoolVar(&cfg.rate.enabled, "ratelimit", true, "measure the rate-limited table (the emulator enforces a token bucket and answers 429)")
 	flag.StringVar(&cfg.rate.sizes, "ratelimit-n", "200,1000", "rate-limited table: numbers of SIP users")
@@ -79,7 +83,7 @@ func parseFlags() options {
 	flag.StringVar(&cfg.gc.variants, "gc-variants", "A,B,C", "-gc table: which variants (A: GOGC=400 GOMEMLIMIT=128MiB, the previous release; B: the tree's default; C: GOGC=100, Go's defaults)")
 	flag.StringVar(&cfg.charts, "charts", "", "directory for the SVG charts and results.json (default: "+committedCharts+" for a full run, a new temporary directory otherwise)")
 	flag.StringVar(&cfg.render, "render", "", "redraw the charts from results files (comma-separated, later ones win) into -charts, without running anything")
-	smoke := flag.Bool("smoke", false, "a quick run that shows the bench works (CI): N=10, no latency, no peer, one tiny rate-limited row (N=10, 10 requests/s, burst 2, adaptive), charts in a temporary directory")
+	smoke := flag.Bool("smoke", false, "a quick run that shows the bench works (CI): N=10, no latency, no peer, no time_static, one tiny rate-limited row (N=10, 10 requests/s, burst 2, adaptive), charts in a temporary directory")
 	flag.Parse()
 
 	set := map[string]bool{}
@@ -92,6 +96,7 @@ func parseFlags() options {
 			"n":                     func() { cfg.sizes = "10" },
 			"latency":               func() { cfg.latencies = "0" },
 			"restapi":               func() { cfg.restapi = false },
+			"time-static":           func() { cfg.timeStatic = false },
 			"coalescing":            func() { cfg.coalescing = false },
 			"ratelimit-n":           func() { cfg.rate.sizes = "10" },
 			"ratelimit-rps":         func() { cfg.rate.limits = "10" },
@@ -189,6 +194,7 @@ func ints(s string) []int {
 // bench is one working directory with the binaries and the CLI config.
 type bench struct {
 	work, cli, restapiDir string
+	timeBinary            string // the real time provider (behind the wrapper)
 	parallelism           int
 }
 
@@ -217,7 +223,8 @@ func run(cfg options) error {
 	b := &bench{work: work, cli: cli, parallelism: cfg.parallelism}
 	pairing := cfg.pair.enabled()
 	needRestapi := !pairing && ((cfg.lifecycle && cfg.restapi) || (cfg.rate.enabled && cfg.rate.wantsRestapi()))
-	if err := b.build(needRestapi); err != nil {
+	needTime := !pairing && cfg.lifecycle && cfg.timeStatic
+	if err := b.build(needRestapi, needTime); err != nil {
 		return err
 	}
 	host, _ := os.Hostname()
@@ -272,19 +279,23 @@ func writeOutputs(res *results, dir string) error {
 }
 
 // lifecycleTable measures apply, plan and destroy of N users against an
-// emulator without a rate limit, next to terraform_data and restapi.
+// emulator without a rate limit, next to terraform_data, time_static and
+// restapi.
 func (b *bench) lifecycleTable(cfg options, res *results) error {
 	fmt.Printf("## Lifecycle, -parallelism=%d\n\n", cfg.parallelism)
-	fmt.Println("| provider | N | latency | apply s | plan s | destroy s | lifecycle s | calls/res apply | calls/res plan | calls/res destroy | provider peak RSS MiB |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| provider | N | latency | apply s | plan s | destroy s | lifecycle s | calls/res apply | calls/res plan | calls/res destroy | state bytes/res | provider peak RSS MiB |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, lat := range ints(cfg.latencies) {
 		for _, n := range ints(cfg.sizes) {
 			kinds := []string{"opentact", "terraform_data"}
+			if cfg.timeStatic {
+				kinds = append(kinds, "time_static")
+			}
 			if cfg.restapi {
 				kinds = append(kinds, "restapi")
 			}
 			for _, kind := range kinds {
-				if kind == "terraform_data" && lat != 0 && slices.Contains(ints(cfg.latencies), 0) {
+				if noAPI(kind) && lat != 0 && slices.Contains(ints(cfg.latencies), 0) {
 					continue // no API, no latency: once is enough
 				}
 				s := spec{kind: kind, n: n, latencyMs: lat, spread: 1, coalesce: true}
@@ -319,6 +330,9 @@ func summarize(cfg options, records []lifecycleRecord) {
 		ours0 := lifecycle[fmt.Sprintf("opentact/%d/0", n)]
 		if floor := lifecycle[fmt.Sprintf("terraform_data/%d/0", n)]; floor > 0 && ours0 > 0 {
 			fmt.Printf("- N=%d: lifecycle at 0 ms is %.2fx Terraform's floor (terraform_data)\n", n, ours0/floor)
+		}
+		if limit := lifecycle[fmt.Sprintf("time_static/%d/0", n)]; limit > 0 && ours0 > 0 {
+			fmt.Printf("- N=%d: lifecycle at 0 ms is %.2fx time_static's (a framework provider that makes no API call)\n", n, ours0/limit)
 		}
 		for _, lat := range ints(cfg.latencies) {
 			key := fmt.Sprintf("opentact/%d/%d", n, lat)
@@ -361,9 +375,10 @@ func (b *bench) coalescingTable(cfg options) error {
 }
 
 // row is the record as a line of the lifecycle table. "calls/res" is every
-// API call of the command divided by N.
+// API call of the command divided by N; "state bytes/res" is the size of
+// terraform.tfstate after apply divided by N.
 func (r lifecycleRecord) row() string {
-	rss, c := "-", [3]string{"-", "-", "-"}
+	rss, state, c := "-", "-", [3]string{"-", "-", "-"}
 	if r.RSSMiB > 0 {
 		rss = fmt.Sprintf("%.0f", r.RSSMiB)
 	}
@@ -371,11 +386,14 @@ func (r lifecycleRecord) row() string {
 	for i, name := range []string{"apply", "plan", "destroy"} {
 		cmd, _ := r.command(name)
 		secs[i] = cmd.Seconds
-		if r.Provider != "terraform_data" {
+		if !noAPI(r.Provider) {
 			c[i] = fmt.Sprintf("%.2f", float64(cmd.Requests)/float64(r.N))
 		}
+		if name == "apply" && cmd.StateBytes > 0 && r.N > 0 {
+			state = fmt.Sprintf("%.0f", float64(cmd.StateBytes)/float64(r.N))
+		}
 	}
-	return fmt.Sprintf("| %s | %d | %d ms | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |", r.Provider, r.N, r.LatencyMs, secs[0], secs[1], secs[2], r.seconds(), c[0], c[1], c[2], rss)
+	return fmt.Sprintf("| %s | %d | %d ms | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |", r.Provider, r.N, r.LatencyMs, secs[0], secs[1], secs[2], r.seconds(), c[0], c[1], c[2], state, rss)
 }
 
 func cliVersion(cli string) string {

@@ -41,7 +41,8 @@ type command struct {
 	Lists           int            `json:"lists,omitempty"` // list calls (plan)
 	UsersAfter      int            `json:"users_after"`     // users in the emulator afterwards
 	FailedResources int            `json:"failed_resources,omitempty"`
-	Error           string         `json:"error,omitempty"` // the first error, shortened
+	StateBytes      int64          `json:"state_bytes,omitempty"` // size of terraform.tfstate afterwards
+	Error           string         `json:"error,omitempty"`       // the first error, shortened
 	output          string         // the CLI's output, for error messages; not saved
 }
 
@@ -83,7 +84,7 @@ func (l lifecycleRun) requests() (total, limited int) {
 
 // lifecycleRecord is one row of the lifecycle table.
 type lifecycleRecord struct {
-	Provider    string `json:"provider"` // opentact, terraform_data, restapi
+	Provider    string `json:"provider"` // opentact, terraform_data, time_static, restapi
 	N           int    `json:"n"`
 	LatencyMs   int    `json:"latency_ms"`
 	Parallelism int    `json:"parallelism"`

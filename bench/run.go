@@ -14,11 +14,18 @@ import (
 	"time"
 )
 
-const restapiVersion = "v1.20.0"
+const (
+	restapiVersion = "v1.20.0"
+	// timeVersion is hashicorp/terraform-provider-time, whose time_static
+	// (a framework resource that makes no API call) is the lifecycle
+	// table's limit for a provider.
+	timeVersion = "v0.14.2"
+)
 
-// build compiles the provider, the emulator and (optionally) the peer, and
-// writes a CLI config whose dev_overrides point at them.
-func (b *bench) build(restapi bool) error {
+// build compiles the provider, the emulator and (optionally) the peer and
+// the time provider, and writes a CLI config whose dev_overrides point at
+// them.
+func (b *bench) build(restapi, timeStatic bool) error {
 	bin := filepath.Join(b.work, "bin")
 	self, err := os.Executable()
 	if err != nil {
@@ -36,37 +43,59 @@ func (b *bench) build(restapi bool) error {
 	}
 	overrides := fmt.Sprintf("    \"registry.terraform.io/opentact/opentact\" = %q\n", bin)
 	if restapi {
-		dir, err := buildRestapi()
+		dir, err := buildFromModule("github.com/Mastercard/terraform-provider-restapi", restapiVersion, "restapi", "about 30 s")
 		if err != nil {
 			return err
 		}
 		b.restapiDir = dir
 		overrides += fmt.Sprintf("    \"registry.terraform.io/mastercard/restapi\" = %q\n", dir)
 	}
+	if timeStatic {
+		dir, err := buildFromModule("github.com/hashicorp/terraform-provider-time", timeVersion, "time", "under a minute")
+		if err != nil {
+			return err
+		}
+		// Like this provider, the time provider runs behind the bench's
+		// wrapper (a copy of the bench under the provider's name, which
+		// starts the real binary): the two rows pay the same process
+		// overhead, and the time provider's peak RSS is measured too.
+		b.timeBinary = filepath.Join(dir, "terraform-provider-time")
+		wrapper := filepath.Join(b.work, "bin-time")
+		if err := os.MkdirAll(wrapper, 0o755); err != nil {
+			return err
+		}
+		if out, err := exec.Command("cp", self, filepath.Join(wrapper, "terraform-provider-time")).CombinedOutput(); err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		overrides += fmt.Sprintf("    \"registry.terraform.io/hashicorp/time\" = %q\n", wrapper)
+	}
 	return writeFile(filepath.Join(b.work, "cli.tfrc"), "provider_installation {\n  dev_overrides {\n"+overrides+"  }\n  direct {}\n}\n")
 }
 
-// buildRestapi builds the generic REST provider from its Go module into a
-// cache outside the repository (go install refuses the module).
-func buildRestapi() (string, error) {
+// buildFromModule builds the provider terraform-provider-<name> from its Go
+// module (module@version: downloaded, copied writable, built there) into a
+// cache outside the repository, once, and returns the binary's directory.
+// go install refuses restapi's module; the time provider is built the same
+// way.
+func buildFromModule(module, version, name, duration string) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "terraform-provider-opentact", "restapi-"+restapiVersion)
-	binary := filepath.Join(dir, "terraform-provider-restapi")
+	dir := filepath.Join(cache, "terraform-provider-opentact", name+"-"+version)
+	binary := filepath.Join(dir, "terraform-provider-"+name)
 	if _, err := os.Stat(binary); err == nil {
 		return dir, nil
 	}
-	out, err := exec.Command("go", "mod", "download", "-json", "github.com/Mastercard/terraform-provider-restapi@"+restapiVersion).Output()
+	out, err := exec.Command("go", "mod", "download", "-json", module+"@"+version).Output()
 	if err != nil {
-		return "", fmt.Errorf("downloading restapi: %w", err)
+		return "", fmt.Errorf("downloading %s: %w", name, err)
 	}
 	var mod struct{ Dir string }
 	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
 		return "", fmt.Errorf("go mod download gave no directory")
 	}
-	src, err := os.MkdirTemp("", "restapi-src-")
+	src, err := os.MkdirTemp("", name+"-src-")
 	if err != nil {
 		return "", err
 	}
@@ -78,9 +107,9 @@ func buildRestapi() (string, error) {
 	}
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Dir = src
-	fmt.Fprintln(os.Stderr, "bench: building terraform-provider-restapi", restapiVersion, "(about 30 s, once)")
+	fmt.Fprintf(os.Stderr, "bench: building terraform-provider-%s %s (%s, once)\n", name, version, duration)
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building restapi: %v\n%s", err, out)
+		return "", fmt.Errorf("building %s: %v\n%s", name, err, out)
 	}
 	return dir, nil
 }
@@ -156,7 +185,7 @@ func (st stats) reads() (gets, lists int) {
 // spec is one lifecycle to measure: which provider, how many users, and how
 // the emulator and the provider are set up.
 type spec struct {
-	kind         string // opentact, terraform_data or restapi
+	kind         string // opentact, terraform_data, time_static or restapi
 	n, latencyMs int
 	spread       int  // SIP connections the users are spread over (opentact)
 	coalesce     bool // coalesce_reads (opentact)
@@ -166,10 +195,14 @@ type spec struct {
 	cli          cliOptions
 }
 
+// noAPI says whether a kind of lifecycle row makes no API call: no
+// emulator, no latency, no call counts, no users to check.
+func noAPI(kind string) bool { return kind == "terraform_data" || kind == "time_static" }
+
 // runLifecycle applies, refreshes (plan) and destroys the users of a spec,
-// timing each command and counting the API calls it made. A command that
-// fails is recorded and the next one still runs; the error is only for a
-// bench that cannot run at all.
+// timing each command, counting the API calls it made and measuring the
+// state it left. A command that fails is recorded and the next one still
+// runs; the error is only for a bench that cannot run at all.
 func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
 	var run lifecycleRun
 	dir, err := os.MkdirTemp(b.work, s.kind+"-")
@@ -177,7 +210,7 @@ func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
 		return run, err
 	}
 	var emu *emulatorProc
-	if s.kind != "terraform_data" {
+	if !noAPI(s.kind) {
 		if emu, err = b.startEmulator(s.latencyMs, s.emulatorArgs...); err != nil {
 			return run, err
 		}
@@ -192,6 +225,9 @@ func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
 	}
 	opts := s.cli
 	opts.rssFile = filepath.Join(dir, "rss")
+	if s.kind == "time_static" && opts.providerBin == "" {
+		opts.providerBin = b.timeBinary
+	}
 	for _, args := range [][]string{{"apply", "-auto-approve"}, {"plan", "-detailed-exitcode"}, {"destroy", "-auto-approve"}} {
 		if emu != nil {
 			_ = post(emu.url+"/_emulator/reset", nil)
@@ -201,6 +237,11 @@ func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
 		c.FailedResources, c.Error = diagnose(res.output)
 		if res.err != nil && c.Error == "" {
 			c.Error = res.err.Error()
+		}
+		// Terraform rewrites the whole state after every change, so its
+		// size per resource drives the time at large N.
+		if fi, err := os.Stat(filepath.Join(dir, "terraform.tfstate")); err == nil {
+			c.StateBytes = fi.Size()
 		}
 		if emu != nil {
 			var st stats
@@ -214,7 +255,7 @@ func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
 		}
 		run.Commands = append(run.Commands, c)
 	}
-	if s.kind == "opentact" {
+	if s.kind == "opentact" || s.kind == "time_static" { // the providers behind the wrapper
 		run.providerUsage = readUsage(opts.rssFile)
 	}
 	return run, nil
@@ -230,7 +271,7 @@ func strict(s spec, run lifecycleRun) error {
 		if c.Exit != 0 && !restapiDiff {
 			return fmt.Errorf("terraform %s: exit status %d\n%s", c.Name, c.Exit, tail(c.output))
 		}
-		if c.Name == "apply" && s.kind != "terraform_data" && c.UsersAfter != s.n {
+		if c.Name == "apply" && !noAPI(s.kind) && c.UsersAfter != s.n {
 			return fmt.Errorf("apply left %d users, want %d", c.UsersAfter, s.n)
 		}
 	}
@@ -347,6 +388,17 @@ func (b *bench) config(s spec, emu *emulatorProc) (string, error) {
 	switch s.kind {
 	case "terraform_data":
 		return fmt.Sprintf("resource \"terraform_data\" \"u\" {\n  count = %d\n  input = format(\"user%%05d\", count.index)\n}\n", s.n), nil
+	case "time_static":
+		return fmt.Sprintf(`terraform {
+  required_providers {
+    time = { source = "hashicorp/time" }
+  }
+}
+resource "time_static" "u" {
+  count    = %d
+  triggers = { login = format("user%%05d", count.index) }
+}
+`, s.n), nil
 	case "restapi":
 		return fmt.Sprintf(`terraform {
   required_providers {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: see bench/main.go and BENCHMARKS.md (`make bench BENCH_ARGS=-h` lists the flags:
-# tables -lifecycle, -coalescing, -ratelimit*, -gc*, paired -env-a/-env-b/-provider-b, charts -charts/-render, -smoke).
+# tables -lifecycle (rows -restapi, -time-static), -coalescing, -ratelimit*, -gc*, paired -env-a/-env-b/-provider-b, charts -charts/-render, -smoke).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/lib.sh"
