@@ -16,6 +16,10 @@
 #     apply of the saved plan, drift job exit 0 then 2); adoption with
 #     `plan -generate-config-out`; adoption with `terraform query
 #     -generate-config-out` under Terraform 1.15.0.
+#  3. The README's offline recipe, taken from README.md and run as written
+#     (but for the port, GOBIN and the working directory): the emulator with
+#     a seeded user, go install, the dev_overrides file, apply of a
+#     configuration, terraform import of the seeded user, an empty plan.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/lib.sh"
@@ -343,6 +347,91 @@ check_query() {
   cd "$repo"
 }
 
+# ------------------------------------------------------- offline recipe ---
+
+# substitute FILE FROM TO COUNT replaces the fixed string FROM with TO in
+# FILE, and fails unless FROM occurs exactly COUNT times: the README's recipe
+# has changed shape, and this check must be changed with it.
+substitute() {
+  local file=$1 from=$2 to=$3 want=$4 found text
+  found=$({ grep -oF -- "$from" "$file" || true; } | wc -l | tr -d ' ')
+  [[ $found == "$want" ]] || fail_with "$file" "offline recipe: README.md's recipe has \"$from\" $found times, not $want: it changed shape, update check_offline_recipe in scripts/validate-examples.sh"
+  text=$(<"$file")
+  printf '%s\n' "${text//"$from"/"$to"}" >"$file"
+}
+
+# The README's "Trying your own configuration offline", taken from between
+# its offline-recipe markers and run as written, but for what a script must
+# change. By substitutions that fail if the text changes shape: the emulator
+# runs from a binary built from the same package (a `go run` stopped by a
+# script leaves its child running) on a free port, and the working directory
+# (which holds the CLI configuration file the recipe writes and names in
+# TF_CLI_CONFIG_FILE) is a temp dir. By the environment: GOBIN is a temp dir
+# (the recipe asks `go env GOBIN`), not ~/go/bin. The recipe runs without
+# this script's OPENTACT_BASE_URL, OPENTACT_TOKEN and TF_CLI_CONFIG_FILE,
+# under `bash -e`: any step that fails fails the check.
+check_offline_recipe() {
+  local dir=$work/offline blocks=$work/readme-recipe base emu expected recipe url token seeded n
+  mkdir -p "$blocks" "$dir"
+  [[ $(grep -c '^<!-- offline-recipe:begin -->$' "$repo/README.md") == 1 && $(grep -c '^<!-- offline-recipe:end -->$' "$repo/README.md") == 1 ]] ||
+    fail_with /dev/null "offline recipe: README.md needs one <!-- offline-recipe:begin --> and one <!-- offline-recipe:end --> line"
+  # Each fenced block between the markers, in order, as NN.INFO.
+  awk -v out="$blocks" '
+    /^<!-- offline-recipe:begin -->$/ { inside = 1; next }
+    /^<!-- offline-recipe:end -->$/ { inside = 0 }
+    !inside { next }
+    !code && /^```[a-z]+$/ { code = 1; file = sprintf("%s/%02d.%s", out, ++n, substr($0, 4)); printf "" >file; next }
+    code && /^```$/ { code = 0; close(file); next }
+    code { print >file }' "$repo/README.md"
+  emu=$(find "$blocks" -name '*.shell' | sort | head -1)
+  expected=$(find "$blocks" -name '*.text' | sort)
+  recipe=$work/offline-recipe.sh
+  [[ -n $emu && $(find "$blocks" -name '*.text' | wc -l | tr -d ' ') == 1 && -z $(find "$blocks" -type f ! -name '*.shell' ! -name '*.text') ]] ||
+    fail_with /dev/null "offline recipe: want shell blocks (the emulator's command first) and one text block (its output) between the markers; found: $(cd "$blocks" && ls | tr '\n' ' ')"
+  [[ $(wc -l <"$emu" | tr -d ' ') == 1 ]] || fail_with "$emu" "offline recipe: the first shell block must be the one emulator command"
+  find "$blocks" -name '*.shell' | sort | tail -n +2 | xargs cat >"$recipe"
+
+  # Terminal 1: the emulator.
+  base=$work/offline.addr
+  substitute "$emu" "go run ./cmd/opentact-emulator -listen 127.0.0.1:8080" "exec $(printf %q "$work/bin/opentact-emulator") -listen 127.0.0.1:0 -addr-file $(printf %q "$base")" 1
+  go build -o "$work/bin/opentact-emulator" "$repo/cmd/opentact-emulator"
+  (cd "$repo" && exec bash -eu "$emu") >"$work/offline-emulator.log" 2>&1 &
+  emulator_pid=$!
+  for _ in $(seq 100); do
+    [[ -s $base ]] && [[ $(wc -l <"$work/offline-emulator.log") -ge $(wc -l <"$expected") ]] && break
+    kill -0 "$emulator_pid" 2>/dev/null || fail_with "$work/offline-emulator.log" "offline recipe: the README's emulator command failed"
+    sleep 0.05
+  done
+  url=$(cat "$base")
+  # What it prints is what the README shows, but for the port and the
+  # seeded users' uuids (new every time).
+  normalise() { sed -E -e "s#$url#http://127.0.0.1:8080#" -e '/^  SIP user /s/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/<uuid>/' "$1"; }
+  diff <(normalise "$expected") <(normalise "$work/offline-emulator.log") >"$work/offline-diff.log" ||
+    fail_with "$work/offline-diff.log" "offline recipe: the emulator's output (>) is not the one README.md shows (<)"
+  ok "offline recipe: the emulator starts as the README says, with the output it shows (connections, seeded user)"
+
+  # Terminal 2: everything else.
+  substitute "$recipe" "http://127.0.0.1:8080" "$url" 1
+  substitute "$recipe" "~/opentact-offline" "$(printf %q "$dir")" 2
+  (cd "$repo" && env -u TF_CLI_CONFIG_FILE -u OPENTACT_BASE_URL -u OPENTACT_TOKEN GOBIN="$work/gobin" PATH="$work/clibin:$PATH" \
+    bash -euo pipefail -x "$recipe") >"$work/offline.log" 2>&1 || fail_with "$work/offline.log" "offline recipe: a step of README.md's recipe failed"
+  [[ -x $work/gobin/terraform-provider-opentact ]] || fail_with "$work/offline.log" "offline recipe: go install put no provider in GOBIN"
+  grep -q 'Resources: 1 added, 0 changed, 0 destroyed' "$work/offline.log" || fail_with "$work/offline.log" "offline recipe: the apply did not create exactly the configuration's user"
+  grep -q 'Import successful' "$work/offline.log" || fail_with "$work/offline.log" "offline recipe: the import did not succeed"
+  grep -q 'No changes' "$work/offline.log" || fail_with "$work/offline.log" "offline recipe: the last plan did not say No changes"
+  # The import adopted the seeded user, not a new one; nothing else was
+  # created.
+  seeded=$(sed -n -E 's/^  SIP user ([0-9a-f-]{36})  .*/\1/p' "$work/offline-emulator.log" | head -1)
+  grep -qE "\"id\": *\"$seeded\"" "$dir/terraform.tfstate" || fail_with "$work/offline.log" "offline recipe: the state does not hold the seeded user $seeded"
+  export OPENTACT_BASE_URL=$url
+  token=$(sed -n -E 's/.*\(token "(.*)"\)$/\1/p' "$work/offline-emulator.log")
+  n=$(OPENTACT_TOKEN=$token emulator_call GET /_emulator/stats | grep -oE '"users": *[0-9]+' | grep -oE '[0-9]+$' || true)
+  [[ $n == 2 ]] || fail_with "$work/offline.log" "offline recipe: the emulator holds $n users, not the seeded one and the configuration's"
+  [[ -z "$(non_ephemeral_secret_variables "$dir")" ]] || fail_with "$dir/main.tf" "offline recipe: a variable that feeds password_wo is not ephemeral"
+  quietly "$work/fmt.log" "$cli" fmt -check -diff "$dir/main.tf"
+  ok "offline recipe: README.md's commands as written (go install, dev_overrides, apply of a configuration, terraform import of the seeded user, a plan with no changes; HCL formatted)"
+}
+
 # ------------------------------------------------------------------ main ---
 
 build_provider
@@ -372,3 +461,6 @@ restart_emulator
 check_generate_config
 restart_emulator
 check_query "$tf_new"
+stop_emulator
+emulator_pid=
+check_offline_recipe
