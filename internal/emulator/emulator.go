@@ -28,6 +28,10 @@ type Options struct {
 	// PhoneAsNumber renders an all-digits phone_number as a JSON number, as
 	// one place of the vendor page documents it.
 	PhoneAsNumber bool
+	// RejectUnder200 answers validation failures under HTTP 200 (the error
+	// envelope with status 0), as the API document shows them, instead of
+	// HTTP 400.
+	RejectUnder200 bool
 }
 
 // Server is the emulator. Its zero value is not usable: call New.
@@ -40,6 +44,7 @@ type Server struct {
 	latency     time.Duration
 	limiter     *rateLimiter // nil when requests are not limited
 	phoneNumber bool         // render all-digits phone numbers as JSON numbers
+	rejectHTTP  int          // the HTTP status of a validation failure
 	log         []*Request   // pointers, so the answer's status can be filled in
 	faults      []*Fault
 	random      *randomFaults
@@ -55,7 +60,11 @@ func New(opts Options) *Server {
 		latency:     opts.Latency,
 		limiter:     newRateLimiter(opts.RateLimit),
 		phoneNumber: opts.PhoneAsNumber,
+		rejectHTTP:  http.StatusBadRequest,
 		now:         time.Now,
+	}
+	if opts.RejectUnder200 {
+		s.rejectHTTP = http.StatusOK
 	}
 	if s.token == "" {
 		s.token = DefaultToken
@@ -182,19 +191,19 @@ func (s *Server) get(w http.ResponseWriter, id string) {
 func (s *Server) create(w http.ResponseWriter, pathConnection string, body []byte) {
 	fields, err := decodeFields(body)
 	if err != nil {
-		writeValidation(w, err.Error())
+		s.writeValidation(w, err.Error())
 		return
 	}
 	if pathConnection != "" {
 		if c := fields["sip_connection_uuid"]; c != nil && *c != pathConnection {
-			writeValidation(w, "sip_connection_uuid in the body differs from the SIP connection in the path")
+			s.writeValidation(w, "sip_connection_uuid in the body differs from the SIP connection in the path")
 			return
 		}
 		fields["sip_connection_uuid"] = &pathConnection
 	}
 	for _, required := range []string{"sip_connection_uuid", "login", "password"} {
 		if fields[required] == nil {
-			writeValidation(w, required+" is required")
+			s.writeValidation(w, required+" is required")
 			return
 		}
 	}
@@ -228,7 +237,7 @@ func (s *Server) modify(w http.ResponseWriter, id string, body []byte) {
 		return
 	}
 	if err != nil {
-		writeValidation(w, err.Error())
+		s.writeValidation(w, err.Error())
 		return
 	}
 	u = u.clone()
@@ -246,7 +255,7 @@ func (s *Server) modify(w http.ResponseWriter, id string, body []byte) {
 func (s *Server) patch(u *User, fields map[string]*string) (int, int, string) {
 	for _, required := range []string{"sip_connection_uuid", "login", "password"} {
 		if v, present := fields[required]; present && v == nil {
-			return http.StatusBadRequest, 0, required + " cannot be cleared"
+			return s.rejectHTTP, 0, required + " cannot be cleared"
 		}
 	}
 	if v := fields["sip_connection_uuid"]; v != nil {
@@ -304,9 +313,9 @@ func writePayload(w http.ResponseWriter, payload any) {
 }
 
 // writeValidation answers as the API documents its validation failures:
-// an error envelope with status 0.
-func writeValidation(w http.ResponseWriter, msg string) {
-	writeError(w, http.StatusBadRequest, 0, msg)
+// an error envelope with status 0 (under HTTP 400, or 200: RejectUnder200).
+func (s *Server) writeValidation(w http.ResponseWriter, msg string) {
+	writeError(w, s.rejectHTTP, 0, msg)
 }
 
 func writeError(w http.ResponseWriter, code, status int, msg string) {

@@ -30,6 +30,7 @@ func newClient(t *testing.T, baseURL, token string, mutate ...func(*opentact.Con
 	cfg := opentact.Config{
 		BaseURL: baseURL, Token: token, UserAgent: "terraform-provider-opentact/test",
 		MaxRetries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
+		NotSentWindow: 300 * time.Millisecond, NotSentWaitMin: 10 * time.Millisecond,
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -49,8 +50,10 @@ func ptr(s string) *string { return &s }
 func aliceRequest() opentact.CreateUserRequest {
 	return opentact.CreateUserRequest{
 		SIPConnectionUUID: berlin, Login: "alice001", Password: "s3cret-pass",
-		FirstName: ptr("Alice"), Email: ptr("alice@example.com"), PhoneNumber: ptr("+4930123456"),
-		DOB: ptr("1990-04-01T02:00:00+02:00"), Gender: ptr("Cis Woman"), RemoteIP: ptr("192.0.2.10"),
+		Fields: map[opentact.Field]string{
+			opentact.FieldFirstName: "Alice", opentact.FieldEmail: "alice@example.com", opentact.FieldPhoneNumber: "+4930123456",
+			opentact.FieldDOB: "1990-04-01T02:00:00+02:00", opentact.FieldGender: "Cis Woman", opentact.FieldRemoteIP: "192.0.2.10",
+		},
 	}
 }
 
@@ -68,18 +71,18 @@ func TestClientLifecycle(t *testing.T) {
 	ctx := context.Background()
 
 	u := createAlice(t, c)
-	if u.UUID == "" || u.Login != "alice001" || *u.FirstName != "Alice" || u.SIPConnection.UUID != berlin || u.SIPConnection.Name != "office-berlin" {
+	if u.UUID == "" || u.Login != "alice001" || u.Fields[opentact.FieldFirstName] != "Alice" || u.SIPConnection.UUID != berlin || u.SIPConnection.Name != "office-berlin" {
 		t.Fatalf("created user = %+v", u)
 	}
-	if *u.DOB != "1990-04-01T00:00:00Z" {
-		t.Errorf("dob = %q, want the emulator's UTC form", *u.DOB)
+	if u.Fields[opentact.FieldDOB] != "1990-04-01T00:00:00Z" {
+		t.Errorf("dob = %q, want the emulator's UTC form", u.Fields[opentact.FieldDOB])
 	}
 	if stored, _ := emu.User(u.UUID); stored.Password != "s3cret-pass" {
 		t.Errorf("stored password = %q", stored.Password)
 	}
 
 	got, err := c.GetUser(ctx, u.UUID)
-	if err != nil || got.UUID != u.UUID || *got.Email != "alice@example.com" {
+	if err != nil || got.UUID != u.UUID || got.Fields[opentact.FieldEmail] != "alice@example.com" {
 		t.Fatalf("GetUser = %+v, %v", got, err)
 	}
 
@@ -92,7 +95,7 @@ func TestClientLifecycle(t *testing.T) {
 	patch.Set(opentact.FieldLastName, "Doe")
 	patch.Clear(opentact.FieldPhoneNumber)
 	mod, err := c.ModifyUser(ctx, u.UUID, patch)
-	if err != nil || mod.LastName == nil || *mod.LastName != "Doe" || mod.PhoneNumber != nil || *mod.FirstName != "Alice" {
+	if _, hasPhone := mod.Fields[opentact.FieldPhoneNumber]; err != nil || mod.Fields[opentact.FieldLastName] != "Doe" || hasPhone || mod.Fields[opentact.FieldFirstName] != "Alice" {
 		t.Fatalf("ModifyUser = %+v, %v", mod, err)
 	}
 	last := emu.Requests()[len(emu.Requests())-1]
@@ -151,10 +154,10 @@ func TestClientErrorKinds(t *testing.T) {
 	ctx := context.Background()
 	createAlice(t, c)
 
-	_, err := c.CreateUser(ctx, opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "alice001", Password: "x"})
+	_, err := c.CreateUser(ctx, opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "alice001", Password: "other-pass-1"})
 	assertAPIError(t, err, opentact.ErrConflict, 409, "already exists")
 
-	_, err = c.CreateUser(ctx, opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "short", Password: "x"})
+	_, err = c.CreateUser(ctx, opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "short", Password: "other-pass-1"})
 	assertAPIError(t, err, opentact.ErrValidation, 400, "login must be 7 to 15 characters")
 
 	_, err = c.GetUser(ctx, "00000000-0000-4000-8000-000000000000")

@@ -101,7 +101,7 @@ func TestCoalescedReadsStayCorrect(t *testing.T) {
 	ctx := context.Background()
 
 	u, err := c.ReadUser(ctx, ids[0], berlin)
-	if err != nil || *u.FirstName != "Changed" {
+	if err != nil || u.Fields[opentact.FieldFirstName] != "Changed" {
 		t.Fatalf("a read after this client's write returned %+v, %v", u, err)
 	}
 	u, err = c.ReadUser(ctx, moved, berlin)

@@ -19,69 +19,44 @@ type envelope struct {
 	Status  int             `json:"status"`
 }
 
-// answerError is a failed answer before the call's name is attached to it.
-// Its message is raw: the client scrubs the token out, then cuts it.
-type answerError struct {
+// envelopeFailure is the API's own error envelope.
+type envelopeFailure struct {
 	status  int
-	kind    error
 	message string
-	// notAPI marks a 404 that is not in the API's error envelope (a proxy's
-	// page, an empty body): nothing says the object is gone.
-	notAPI bool
 }
 
-// parseAnswer checks an HTTP answer against the envelope contract and returns
-// the payload of a successful one. It never panics, whatever the bytes.
-func parseAnswer(status int, body []byte) (json.RawMessage, *answerError) {
+// parseEnvelope checks an answer's body against the envelope contract. It
+// returns the payload of a successful answer; the API's failure envelope;
+// or, for an answer that is neither, what it is. It never panics, whatever
+// the bytes.
+func parseEnvelope(status int, body []byte) (json.RawMessage, *envelopeFailure, string) {
 	ok2xx := status >= 200 && status < 300
-	failKind := func() error {
-		if ok2xx {
-			return ErrBadAnswer
-		}
-		return kindForStatus(status)
-	}
-	notEnvelope := func(msg string) *answerError {
-		kind := failKind()
-		if status == http.StatusNotFound {
-			kind = ErrBadAnswer
-		}
-		return &answerError{status: status, kind: kind, message: msg, notAPI: status == http.StatusNotFound}
-	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, notEnvelope("the answer had an empty body")
+		return nil, nil, "the answer had an empty body"
 	}
 	var env envelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return nil, notEnvelope(describeNonJSON(trimmed, err))
+		return nil, nil, describeNonJSON(trimmed, err)
 	}
-	if env.Success == nil {
-		return nil, notEnvelope("the answer is JSON but not the API's {success, payload} envelope")
-	}
-	if !*env.Success {
-		code := status
+	switch {
+	case env.Success == nil:
+		return nil, nil, "the answer is JSON but not the API's {success, payload} envelope"
+	case !*env.Success:
+		f := &envelopeFailure{status: status, message: env.Message}
 		if ok2xx {
-			// The API reports validation failures as status 0, sometimes
-			// under HTTP 200: the envelope, not the HTTP line, is the truth.
-			code = env.Status
+			f.status = env.Status
 		}
-		kind := ErrValidation
-		if code != 0 {
-			kind = kindForStatus(code)
+		if strings.TrimSpace(f.message) == "" {
+			f.message = "the API reported a failure without a message"
 		}
-		msg := env.Message
-		if strings.TrimSpace(msg) == "" {
-			msg = "the API reported a failure without a message"
-		}
-		return nil, &answerError{status: code, kind: kind, message: msg}
+		return nil, f, ""
+	case !ok2xx:
+		return nil, nil, "the answer claimed success under an error status"
+	case len(env.Payload) == 0 || string(env.Payload) == "null":
+		return nil, nil, "the answer has no payload"
 	}
-	if !ok2xx {
-		return nil, notEnvelope("the answer claimed success under an error status")
-	}
-	if len(env.Payload) == 0 || string(env.Payload) == "null" {
-		return nil, &answerError{status: status, kind: ErrBadAnswer, message: "the answer has no payload"}
-	}
-	return env.Payload, nil
+	return env.Payload, nil, ""
 }
 
 func describeNonJSON(body []byte, err error) string {
@@ -91,8 +66,13 @@ func describeNonJSON(body []byte, err error) string {
 	return fmt.Sprintf("the answer is not valid JSON (%s)", err)
 }
 
+// tooLarge describes an answer over MaxAnswerBytes.
+func tooLarge() string {
+	return fmt.Sprintf("the answer is larger than %d MiB, the most the client reads from one answer", MaxAnswerBytes>>20)
+}
+
 // cleanMessage keeps a server-supplied message printable and short, since it
-// ends up in a Terraform diagnostic.
+// ends up in a diagnostic.
 func cleanMessage(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
@@ -142,4 +122,61 @@ func (u *User) problem() string {
 		return "the SIP user in the answer has no sip_connection.uuid"
 	}
 	return ""
+}
+
+// UnmarshalJSON reads the fixed fields of a user, and each optional field
+// (OptionalFields) as a JSON string or number: the vendor page documents
+// phone_number as both. "4930123456" and 4930123456 read the same; null and
+// "" are absent.
+func (u *User) UnmarshalJSON(data []byte) error {
+	type fixed User // without this method
+	var f fixed
+	if err := json.Unmarshal(data, &f); err != nil {
+		return err
+	}
+	var optional map[Field]json.RawMessage
+	if err := json.Unmarshal(data, &optional); err != nil {
+		return err
+	}
+	*u = User(f)
+	for _, f := range OptionalFields {
+		v, err := stringOrNumber(optional[f])
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		if v != "" {
+			if u.Fields == nil {
+				u.Fields = make(map[Field]string, len(OptionalFields))
+			}
+			u.Fields[f] = v
+		}
+	}
+	return nil
+}
+
+// stringOrNumber reads a JSON string, number or null ("" for null).
+func stringOrNumber(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, nil
+	}
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&n); err != nil {
+		return "", fmt.Errorf("neither a string nor a number")
+	}
+	return n.String(), nil
+}
+
+// statusText is "HTTP 404" or "no answer", for log lines.
+func statusText(status int) string {
+	if status == 0 {
+		return "no answer"
+	}
+	return fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 }

@@ -2,8 +2,6 @@ package opentact
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"math"
 	"net/http"
@@ -15,8 +13,8 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// The pacer is the one point of a provider process through which every
-// request to an API account passes. It starts unthrottled, so a process that
+// A Pacer is the one point through which every request to an API account
+// passes: clients of one account share one. It starts unthrottled, so a process that
 // meets no limit pays nothing. The first 429 (or 503 with Retry-After)
 // holds every call for the Retry-After the API asked for and sets a request
 // rate from what the API accepted just before; later 429s lower the rate to
@@ -27,11 +25,11 @@ import (
 // waited together are spread out instead of waking on the same second.
 // RateLimit-*/X-RateLimit-* headers, where the API sends them, set the rate
 // before the first 429.
-type pacer struct {
+type Pacer struct {
 	clock clock
 	// off turns pacing off, for tests that are not about it.
 	off bool
-	// ceiling is the max_requests_per_second setting; 0 means adaptive.
+	// ceiling is the account's known rate limit (Config.MaxRequestsPerSecond); 0 means adaptive.
 	ceiling float64
 
 	limiter *rate.Limiter
@@ -125,31 +123,16 @@ func (realClock) sleep(ctx context.Context, d time.Duration, wake <-chan struct{
 	}
 }
 
-// pacers holds the pacer of each API account this process talks to: all
-// clients for one base URL and token share one, whatever configured them.
-var pacers sync.Map // pacerKey -> *pacer
+// NewPacer returns a pacer for one API account. ceiling is the account's
+// known rate limit in requests per second; 0 means adaptive.
+func NewPacer(ceiling float64) *Pacer { return newPacer(realClock{}, ceiling) }
 
-type pacerKey struct {
-	host, token string // token is a digest, never the token
-	ceiling     float64
-}
-
-func sharedPacer(host, token string, ceiling float64) *pacer {
-	sum := sha256.Sum256([]byte(token))
-	key := pacerKey{host: strings.ToLower(host), token: hex.EncodeToString(sum[:8]), ceiling: ceiling}
-	if p, ok := pacers.Load(key); ok {
-		return p.(*pacer) //nolint:forcetypeassert // pacers holds only *pacer
-	}
-	p, _ := pacers.LoadOrStore(key, newPacer(realClock{}, ceiling))
-	return p.(*pacer) //nolint:forcetypeassert // pacers holds only *pacer
-}
-
-func newPacer(c clock, ceiling float64) *pacer {
+func newPacer(c clock, ceiling float64) *Pacer {
 	limit := rate.Inf
 	if ceiling > 0 {
 		limit = rate.Limit(ceiling)
 	}
-	return &pacer{clock: c, ceiling: ceiling, limiter: rate.NewLimiter(limit, 1), changed: make(chan struct{}), turn: make(chan struct{}, 1)}
+	return &Pacer{clock: c, ceiling: ceiling, limiter: rate.NewLimiter(limit, 1), changed: make(chan struct{}), turn: make(chan struct{}, 1)}
 }
 
 // errPacingDeadline is a call that could not be sent before its deadline.
@@ -157,7 +140,7 @@ var errPacingDeadline = errors.New("the operation's time ran out while waiting f
 
 // wait blocks until the call may be sent and returns how long it waited.
 // A call whose turn comes after its context's deadline fails at once.
-func (p *pacer) wait(ctx context.Context) (time.Duration, error) {
+func (p *Pacer) wait(ctx context.Context) (time.Duration, error) {
 	if p.off {
 		return 0, nil
 	}
@@ -217,7 +200,7 @@ func (p *pacer) wait(ctx context.Context) (time.Duration, error) {
 }
 
 // observe learns from one answer: sent is when its request left.
-func (p *pacer) observe(resp *http.Response, sent time.Time) {
+func (p *Pacer) observe(resp *http.Response, sent time.Time) {
 	if p.off {
 		return
 	}
@@ -249,7 +232,7 @@ func (p *pacer) observe(resp *http.Response, sent time.Time) {
 // rate to what the API accepted. Only a call sent at the current rate
 // says something about it: the 429s of calls sent before the last change
 // are the same overshoot, already dealt with.
-func (p *pacer) throttled(now, sent time.Time, retryAfter time.Duration) {
+func (p *Pacer) throttled(now, sent time.Time, retryAfter time.Duration) {
 	switch {
 	case p.current() == rate.Inf && !p.learning:
 		p.learning = true
@@ -269,7 +252,7 @@ func (p *pacer) throttled(now, sent time.Time, retryAfter time.Duration) {
 // accepted meanwhile is its rate: go there. Otherwise the 429 says little
 // about the rate (another client used the quota), and the rate is cut by a
 // fixed share.
-func (p *pacer) decrease(now time.Time) {
+func (p *Pacer) decrease(now time.Time) {
 	current := float64(p.current())
 	window := clampDuration(now.Sub(p.lastDecrease), time.Second, 3*time.Second)
 	measured := p.acceptedRate(now, window)
@@ -291,7 +274,7 @@ func (p *pacer) decrease(now time.Time) {
 
 // settleLearning sets the first rate once the first hold is over: the calls
 // the API accepted in the second before its first 429.
-func (p *pacer) settleLearning(now time.Time) {
+func (p *Pacer) settleLearning(now time.Time) {
 	if !p.learning || now.Before(p.holdUntil) {
 		return
 	}
@@ -314,7 +297,7 @@ func (p *pacer) settleLearning(now time.Time) {
 // bound of the rate, since Reset is whole seconds) and slow-starts from
 // there; when a paced one hears it, the rate is at the limit and stops
 // growing.
-func (p *pacer) fromHeaders(now time.Time, h http.Header) {
+func (p *Pacer) fromHeaders(now time.Time, h http.Header) {
 	limit, remaining, reset, ok := rateLimitHeaders(h, now)
 	if !ok || remaining > 0 || limit <= 0 || reset <= 0 || p.learning {
 		return
@@ -331,7 +314,7 @@ func (p *pacer) fromHeaders(now time.Time, h http.Header) {
 }
 
 // raise grows the rate along the cubic curve after a quiet period.
-func (p *pacer) raise(now time.Time) {
+func (p *Pacer) raise(now time.Time) {
 	if p.learning || p.base == 0 || p.current() == rate.Inf || now.Sub(p.lastRaise) < raiseEvery {
 		return
 	}
@@ -354,7 +337,7 @@ func (p *pacer) raise(now time.Time) {
 	}
 }
 
-func (p *pacer) setBase(now time.Time, r float64) {
+func (p *Pacer) setBase(now time.Time, r float64) {
 	r = math.Max(r, minRate)
 	if p.ceiling > 0 {
 		r = math.Min(r, p.ceiling)
@@ -368,7 +351,7 @@ func (p *pacer) setBase(now time.Time, r float64) {
 }
 
 // setLimit changes the rate and wakes the calls waiting at the old one.
-func (p *pacer) setLimit(now time.Time, r rate.Limit) {
+func (p *Pacer) setLimit(now time.Time, r rate.Limit) {
 	if r == p.current() {
 		return
 	}
@@ -377,10 +360,10 @@ func (p *pacer) setLimit(now time.Time, r rate.Limit) {
 	p.changed = make(chan struct{})
 }
 
-func (p *pacer) current() rate.Limit { return p.limiter.Limit() }
+func (p *Pacer) current() rate.Limit { return p.limiter.Limit() }
 
 // acceptedRate is the rate of answers the API accepted over the last window.
-func (p *pacer) acceptedRate(now time.Time, window time.Duration) float64 {
+func (p *Pacer) acceptedRate(now time.Time, window time.Duration) float64 {
 	n := 0
 	for _, a := range p.accepted {
 		if now.Sub(a.answered) <= window {
@@ -392,7 +375,7 @@ func (p *pacer) acceptedRate(now time.Time, window time.Duration) float64 {
 
 // offeredRate is the rate of all answers, 429s included, over the last
 // window: what was sent.
-func (p *pacer) offeredRate(now time.Time, window time.Duration) float64 {
+func (p *Pacer) offeredRate(now time.Time, window time.Duration) float64 {
 	n := 0
 	for _, at := range p.throttledAt {
 		if now.Sub(at) <= window {
@@ -402,7 +385,7 @@ func (p *pacer) offeredRate(now time.Time, window time.Duration) float64 {
 	return p.acceptedRate(now, window) + float64(n)/window.Seconds()
 }
 
-func (p *pacer) prune(now time.Time) {
+func (p *Pacer) prune(now time.Time) {
 	keep := 0
 	for keep < len(p.accepted) && now.Sub(p.accepted[keep].answered) > acceptedWindow {
 		keep++

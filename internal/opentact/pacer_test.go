@@ -105,7 +105,7 @@ func TestPacerLearnsFromTheFirstBurst(t *testing.T) {
 // simulate drives the pacer against a token bucket (rate limit, burst)
 // for a while with calls always waiting, and returns the share of 429s and
 // the accepted throughput.
-func simulate(p *pacer, clk *fakeClock, limit float64, burst int, d time.Duration) (share429, accepted float64) {
+func simulate(p *Pacer, clk *fakeClock, limit float64, burst int, d time.Duration) (share429, accepted float64) {
 	bucket := rate.NewLimiter(rate.Limit(limit), burst)
 	start := clk.now()
 	var calls, throttled, ok int
@@ -231,19 +231,9 @@ func TestPacerDeadline(t *testing.T) {
 	}
 }
 
-// One pacer per account and process: every goroutine and every client of
-// the same API and token shares it, and waiting calls get distinct turns.
-func TestPacerIsSharedAndSpreadsCalls(t *testing.T) {
-	a, err := New(Config{BaseURL: "https://shared.example", Token: "token-one"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := New(Config{BaseURL: "https://SHARED.example/", Token: "token-one"})
-	other, _ := New(Config{BaseURL: "https://shared.example", Token: "token-two"})
-	if a.pacer != b.pacer || a.pacer == other.pacer {
-		t.Fatalf("clients of one account must share a pacer, and only they")
-	}
-
+// Calls waiting together at one pacer get distinct turns (the provider
+// hands one pacer to every client of an account: provider_test.go).
+func TestPacerSpreadsCalls(t *testing.T) {
 	clk := newFakeClock()
 	clk.frozen = true
 	p := newPacer(clk, 10)

@@ -3,7 +3,6 @@ package opentact
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -14,14 +13,21 @@ func NormalizeToken(token string) string {
 	return strings.TrimSpace(token)
 }
 
-// CheckTokenExpiry reads the exp claim of a JWT and fails when it has
-// passed, so the user hears "expired" instead of a 401 on the first call.
-// The signature is the API's to check; a token that is not a JWT, or has no
-// exp, passes.
+// ExpiredTokenError is a JWT whose exp claim has passed.
+type ExpiredTokenError struct{ At time.Time }
+
+func (e *ExpiredTokenError) Error() string {
+	return "the API token expired at " + e.At.Format(time.RFC3339)
+}
+
+// CheckTokenExpiry reads the exp claim of a JWT and fails with an
+// *ExpiredTokenError when it has passed, so the user hears "expired" instead
+// of a 401 on the first call. The signature is the API's to check; a token
+// that is not a JWT, or has no exp, passes.
 func CheckTokenExpiry(token string, now time.Time) error {
 	expiry, ok := jwtExpiry(NormalizeToken(token))
 	if ok && !now.Before(expiry) {
-		return fmt.Errorf("the API token expired at %s; issue a new token in the OpenTact portal and set it in the provider's token or OPENTACT_TOKEN", expiry.Format(time.RFC3339))
+		return &ExpiredTokenError{At: expiry}
 	}
 	return nil
 }

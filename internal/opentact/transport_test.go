@@ -40,7 +40,8 @@ func TestBaseURLPolicy(t *testing.T) {
 		if (err == nil) != ok {
 			t.Errorf("ParseBaseURL(%q) err = %v, want ok=%v", raw, err, ok)
 		}
-		if err != nil && strings.HasPrefix(raw, "http://") && !strings.Contains(err.Error(), "loopback") {
+		var bad *opentact.BaseURLError
+		if err != nil && strings.HasPrefix(raw, "http://") && (!errors.As(err, &bad) || bad.Problem != opentact.PlainHTTP || !strings.Contains(err.Error(), "clear text")) {
 			t.Errorf("ParseBaseURL(%q) = %v, want it to say why plain http is refused", raw, err)
 		}
 	}
@@ -55,7 +56,8 @@ func TestTokenExpiry(t *testing.T) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	expired := jwt(fmt.Sprintf(`{"sub":"x","exp":%d}`, now.Add(-time.Hour).Unix()))
 	err := opentact.CheckTokenExpiry(expired+"\n", now)
-	if err == nil || !strings.Contains(err.Error(), "expired at 2026-11-28T11:00:00Z") {
+	var expiredErr *opentact.ExpiredTokenError
+	if !errors.As(err, &expiredErr) || !expiredErr.At.Equal(now.Add(-time.Hour)) || !strings.Contains(err.Error(), "expired at 2026-11-28T11:00:00Z") {
 		t.Fatalf("expired token: %v", err)
 	}
 	if strings.Contains(err.Error(), expired) {
@@ -86,8 +88,8 @@ func TestTLSVerificationAndPrivateCA(t *testing.T) {
 	if _, err := trusted.ListUsers(context.Background(), berlin); err != nil {
 		t.Fatalf("with the private CA: %v", err)
 	}
-	if _, err := opentact.New(opentact.Config{BaseURL: srv.URL, Token: "x", CACertificatePEM: "not a pem"}); err == nil {
-		t.Fatalf("a bad ca_certificate must be refused")
+	if _, err := opentact.New(opentact.Config{BaseURL: srv.URL, Token: "x", CACertificatePEM: "not a pem"}); !errors.Is(err, opentact.ErrNoPEMCertificate) {
+		t.Fatalf("a CA that is not PEM must be refused: %v", err)
 	}
 }
 
@@ -147,7 +149,8 @@ func TestOperationDeadlineBoundsRetries(t *testing.T) {
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("err = %v after %s; the deadline must cut the Retry-After wait", err, time.Since(start))
 	}
-	if !errors.Is(err, opentact.ErrRateLimit) || !strings.Contains(err.Error(), "timeouts block") || !strings.Contains(err.Error(), "max_requests_per_second") {
-		t.Errorf("err = %v, want a rate-limit error that says which setting to raise", err)
+	var apiErr *opentact.APIError
+	if !errors.Is(err, opentact.ErrRateLimit) || !errors.As(err, &apiErr) || apiErr.RateLimited != 1 || apiErr.Timeout != opentact.OperationTimeout {
+		t.Errorf("err = %v, want a rate-limit error that says the operation's time ran out after one 429", err)
 	}
 }

@@ -1,73 +1,55 @@
 package opentact
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"sort"
+	"time"
 )
+
+// Field names a user field that a create or modify call can carry, spelled
+// as the API spells it.
+type Field string
+
+// The fields with a meaning of their own.
+const (
+	FieldSIPConnectionUUID Field = "sip_connection_uuid"
+	FieldLogin             Field = "login"
+	FieldPassword          Field = "password"
+)
+
+// The optional fields of a user: all strings, all clearable.
+const (
+	FieldFirstName   Field = "first_name"
+	FieldLastName    Field = "last_name"
+	FieldEmail       Field = "email"
+	FieldPhoneNumber Field = "phone_number"
+	FieldAvatar      Field = "avatar"
+	FieldDOB         Field = "dob"
+	FieldGender      Field = "gender"
+	FieldRemoteIP    Field = "remote_ip"
+)
+
+// OptionalFields is every optional field, the one list that decoding,
+// creating and adopting a user go by.
+var OptionalFields = []Field{FieldFirstName, FieldLastName, FieldEmail, FieldPhoneNumber, FieldAvatar, FieldDOB, FieldGender, FieldRemoteIP}
+
+// IsInstant reports whether a field holds an RFC 3339 date-time, which the
+// API may return in another offset: compare such values as instants.
+func (f Field) IsInstant() bool { return f == FieldDOB }
 
 // User is a SIP user as the API returns it, less its secrets: ha1, ha1b and
 // the created_by/modified_by objects (which carry other people's password and
 // token) have no field here, so the decoder drops them and they never travel
 // further than the response buffer.
 type User struct {
-	UUID          string        `json:"uuid"`
-	Login         string        `json:"login"`
-	FirstName     *string       `json:"first_name"`
-	LastName      *string       `json:"last_name"`
-	Email         *string       `json:"email"`
-	PhoneNumber   *string       `json:"phone_number"`
-	Avatar        *string       `json:"avatar"`
-	DOB           *string       `json:"dob"`
-	Gender        *string       `json:"gender"`
-	RemoteIP      *string       `json:"remote_ip"`
-	CreatedOn     string        `json:"created_on"`
-	ModifiedOn    string        `json:"modified_on"`
-	SIPConnection SIPConnection `json:"sip_connection"`
-	Account       Account       `json:"account"`
-}
-
-// UnmarshalJSON accepts phone_number as a JSON string or number: the vendor
-// page documents it as both. Digits are kept as sent; "4930123456" and
-// 4930123456 read the same.
-func (u *User) UnmarshalJSON(data []byte) error {
-	type plain User
-	var raw struct {
-		plain
-		PhoneNumber json.RawMessage `json:"phone_number"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	*u = User(raw.plain)
-	phone, err := stringOrNumber(raw.PhoneNumber)
-	if err != nil {
-		return fmt.Errorf("phone_number: %w", err)
-	}
-	u.PhoneNumber = phone
-	return nil
-}
-
-// stringOrNumber reads a JSON string, number or null.
-func stringOrNumber(raw json.RawMessage) (*string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return &s, nil
-	}
-	var n json.Number
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&n); err != nil {
-		return nil, errors.New("neither a string nor a number")
-	}
-	s = n.String()
-	return &s, nil
+	UUID  string `json:"uuid"`
+	Login string `json:"login"`
+	// Fields holds the optional fields the API returned, non-empty ones only.
+	Fields        map[Field]string `json:"-"`
+	CreatedOn     string           `json:"created_on"`
+	ModifiedOn    string           `json:"modified_on"`
+	SIPConnection SIPConnection    `json:"sip_connection"`
+	Account       Account          `json:"account"`
 }
 
 // SIPConnection is the part of the user's connection worth referencing.
@@ -83,38 +65,24 @@ type Account struct {
 	Name string `json:"name"`
 }
 
-// CreateUserRequest is the body of a create call.
+// CreateUserRequest is the body of a create call. Fields holds the optional
+// fields to set; a field left out is not sent.
 type CreateUserRequest struct {
-	SIPConnectionUUID string  `json:"sip_connection_uuid"`
-	Login             string  `json:"login"`
-	Password          string  `json:"password"`
-	FirstName         *string `json:"first_name,omitempty"`
-	LastName          *string `json:"last_name,omitempty"`
-	Email             *string `json:"email,omitempty"`
-	PhoneNumber       *string `json:"phone_number,omitempty"`
-	Avatar            *string `json:"avatar,omitempty"`
-	DOB               *string `json:"dob,omitempty"`
-	Gender            *string `json:"gender,omitempty"`
-	RemoteIP          *string `json:"remote_ip,omitempty"`
+	SIPConnectionUUID string
+	Login             string
+	Password          string
+	Fields            map[Field]string
 }
 
-// Field names a user field that a modify call can carry.
-type Field string
-
-// The fields of a modify call, spelled as the API spells them.
-const (
-	FieldSIPConnectionUUID Field = "sip_connection_uuid"
-	FieldLogin             Field = "login"
-	FieldPassword          Field = "password"
-	FieldFirstName         Field = "first_name"
-	FieldLastName          Field = "last_name"
-	FieldEmail             Field = "email"
-	FieldPhoneNumber       Field = "phone_number"
-	FieldAvatar            Field = "avatar"
-	FieldDOB               Field = "dob"
-	FieldGender            Field = "gender"
-	FieldRemoteIP          Field = "remote_ip"
-)
+// MarshalJSON writes the create body as the API documents it.
+func (r CreateUserRequest) MarshalJSON() ([]byte, error) {
+	body := make(map[Field]string, len(r.Fields)+3)
+	for f, v := range r.Fields {
+		body[f] = v
+	}
+	body[FieldSIPConnectionUUID], body[FieldLogin], body[FieldPassword] = r.SIPConnectionUUID, r.Login, r.Password
+	return json.Marshal(body)
+}
 
 // UserPatch is the body of a modify call: only the fields it names are sent;
 // a cleared field is sent as JSON null, which the API takes as "remove".
@@ -158,4 +126,14 @@ func (p UserPatch) MarshalJSON() ([]byte, error) {
 		return []byte("{}"), nil
 	}
 	return json.Marshal(p.fields)
+}
+
+// sameInstant compares two RFC 3339 values as instants ("" equals "").
+func sameInstant(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ta, errA := time.Parse(time.RFC3339Nano, a)
+	tb, errB := time.Parse(time.RFC3339Nano, b)
+	return errA == nil && errB == nil && ta.Equal(tb)
 }

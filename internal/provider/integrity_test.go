@@ -110,7 +110,7 @@ func TestAccIntegrity_connectionGone(t *testing.T) {
 				},
 				Config:      config,
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)confirming it with the list of SIP connection.*terraform\s+state\s+rm`),
+				ExpectError: regexp.MustCompile(`(?s)confirming\s+it\s+with\s+the\s+list\s+of\s+SIP\s+connection.*terraform\s+state\s+rm`),
 			},
 			{
 				PreConfig: api.emu.ClearFaults,

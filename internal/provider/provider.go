@@ -3,6 +3,9 @@ package provider
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -14,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -48,6 +52,43 @@ func New(version string) func() provider.Provider {
 
 type opentactProvider struct {
 	version string
+	pacers  pacers
+}
+
+// pacers holds one pacer per API account that this provider instance (in
+// production: the provider process) talks to: every configuration of the
+// same account shares its pace, whatever its alias.
+type pacers struct {
+	mu        sync.Mutex
+	byAccount map[account]*opentact.Pacer
+}
+
+// account is an API account as pacing sees it: the host, a digest of the
+// token (never the token), and the known rate limit.
+type account struct {
+	host, token string
+	ceiling     float64
+}
+
+// of is the pacer of an account, made on first use.
+func (p *pacers) of(baseURL, token string, ceiling float64) *opentact.Pacer {
+	host := baseURL
+	if u, err := opentact.ParseBaseURL(baseURL); err == nil {
+		host = strings.ToLower(u.Host)
+	}
+	sum := sha256.Sum256([]byte(token))
+	key := account{host: host, token: hex.EncodeToString(sum[:8]), ceiling: ceiling}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.byAccount == nil {
+		p.byAccount = map[account]*opentact.Pacer{}
+	}
+	if pacer, ok := p.byAccount[key]; ok {
+		return pacer
+	}
+	pacer := opentact.NewPacer(ceiling)
+	p.byAccount[key] = pacer
+	return pacer
 }
 
 func (p *opentactProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -130,82 +171,150 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 		"request_timeout": cfg.RequestTimeout.IsUnknown(), "ca_certificate": cfg.CACertificate.IsUnknown(), "coalesce_reads": cfg.CoalesceReads.IsUnknown(),
 	} {
 		if unknown {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown OpenTact provider setting",
-				fmt.Sprintf("The provider cannot be configured because %s is not known until apply. Set it to a value known at plan time, or use the %s/%s environment variables.", name, envBaseURL, envToken))
+			unknownSetting(name).addError(&resp.Diagnostics, path.Root(name))
 		}
 	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	baseURL := stringOr(cfg.BaseURL, os.Getenv(envBaseURL), opentact.DefaultBaseURL)
-	if _, err := opentact.ParseBaseURL(baseURL); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid OpenTact base URL", err.Error())
-	}
-	token := opentact.NormalizeToken(stringOr(cfg.Token, os.Getenv(envToken), ""))
-	if token == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("token"), "Missing OpenTact API token",
-			"The provider needs an API token. Set token in the provider block (from a variable marked sensitive) or the "+envToken+" environment variable.")
-	} else if err := opentact.CheckTokenExpiry(token, time.Now()); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("token"), "Expired OpenTact API token", err.Error())
-	}
-	perSecond := 0.0
-	if !cfg.MaxRequestsPerSecond.IsNull() {
-		perSecond = cfg.MaxRequestsPerSecond.ValueFloat64()
-	} else if env := strings.TrimSpace(os.Getenv(envMaxRequestsPerSecond)); env != "" {
-		v, err := strconv.ParseFloat(env, 64)
-		if err != nil || !(v >= 0.1) || math.IsInf(v, 0) { // !(v >= 0.1) refuses NaN too
-			resp.Diagnostics.AddAttributeError(path.Root("max_requests_per_second"), "Invalid "+envMaxRequestsPerSecond,
-				fmt.Sprintf("%s is %q; it must be a number of requests per second, at least 0.1, such as 5 or 2.5.", envMaxRequestsPerSecond, env))
-		}
-		perSecond = v
-	}
-	planChecks := true
-	if !cfg.PlanChecks.IsNull() {
-		planChecks = cfg.PlanChecks.ValueBool()
-	} else if env := strings.TrimSpace(os.Getenv(envPlanChecks)); env != "" {
-		v, err := strconv.ParseBool(env)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("plan_checks"), "Invalid "+envPlanChecks,
-				fmt.Sprintf("%s is %q; it must be true or false.", envPlanChecks, env))
-		}
-		planChecks = v
-	}
+	s := p.settings(cfg, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
-	}
-
-	maxRetries := opentact.DefaultMaxRetries
-	if !cfg.MaxRetries.IsNull() {
-		maxRetries = int(cfg.MaxRetries.ValueInt64())
-	}
-	timeout := opentact.DefaultRequestTimeout
-	if !cfg.RequestTimeout.IsNull() {
-		timeout, _ = time.ParseDuration(cfg.RequestTimeout.ValueString()) // checked by durationValidator
 	}
 	client, err := opentact.New(opentact.Config{
-		BaseURL:              baseURL,
-		Token:                token,
-		UserAgent:            fmt.Sprintf("terraform-provider-opentact/%s (+https://registry.terraform.io/providers/opentact/opentact) Terraform/%s", p.version, req.TerraformVersion),
-		MaxRetries:           maxRetries,
-		RequestTimeout:       timeout,
-		MaxRequestsPerSecond: perSecond,
-		CACertificatePEM:     cfg.CACertificate.ValueString(),
-		CoalesceReads:        cfg.CoalesceReads.IsNull() || cfg.CoalesceReads.ValueBool(),
-		Logger:               apiLogger(token),
+		BaseURL:          s.baseURL.value,
+		Token:            s.token.value,
+		UserAgent:        fmt.Sprintf("terraform-provider-opentact/%s (+https://registry.terraform.io/providers/opentact/opentact) Terraform/%s", p.version, req.TerraformVersion),
+		MaxRetries:       s.maxRetries,
+		RequestTimeout:   s.requestTimeout,
+		Pacer:            p.pacers.of(s.baseURL.value, s.token.value, s.perSecond),
+		CACertificatePEM: cfg.CACertificate.ValueString(),
+		CoalesceReads:    cfg.CoalesceReads.IsNull() || cfg.CoalesceReads.ValueBool(),
+		Logger:           apiLogger(s.token.value),
 	})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot configure the OpenTact provider", err.Error())
+	switch {
+	case errors.Is(err, opentact.ErrNoPEMCertificate):
+		caNotPEM().addError(&resp.Diagnostics, path.Root("ca_certificate"))
+		return
+	case err != nil:
+		cannotConfigure(err).addError(&resp.Diagnostics)
 		return
 	}
 	tflog.Debug(ctx, "OpenTact provider configured", map[string]any{
-		"host": client.Host(), "max_retries": maxRetries, "request_timeout": timeout.String(),
-		"max_requests_per_second": perSecond, "plan_checks": planChecks,
+		"host": client.Host(), "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
+		"max_requests_per_second": s.perSecond, "plan_checks": s.planChecks,
 	})
-	data := &providerData{client: client, planChecks: planChecks}
+	data := &providerData{client: client, planChecks: s.planChecks, tokenFromEnv: s.token.fromEnv}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ListResourceData = data
+}
+
+// settings are the provider's settings after the environment and the
+// defaults have filled in what the block leaves out.
+type settings struct {
+	baseURL, token sourced
+	maxRetries     int
+	requestTimeout time.Duration
+	perSecond      float64
+	planChecks     bool
+}
+
+// sourced is a setting's value and whether it came from the environment.
+type sourced struct {
+	value   string
+	fromEnv bool
+}
+
+// settings checks each setting, adding a diagnostic for each bad one: on
+// the attribute when the value came from the block, without one when it
+// came from the environment.
+func (p *opentactProvider) settings(cfg providerModel, diags *diag.Diagnostics) settings {
+	s := settings{
+		baseURL:        stringSetting(cfg.BaseURL, envBaseURL, opentact.DefaultBaseURL),
+		token:          stringSetting(cfg.Token, envToken, ""),
+		maxRetries:     opentact.DefaultMaxRetries,
+		requestTimeout: opentact.DefaultRequestTimeout,
+		planChecks:     true,
+	}
+	var bad *opentact.BaseURLError
+	if _, err := opentact.ParseBaseURL(s.baseURL.value); errors.As(err, &bad) {
+		addAt(diags, invalidBaseURL(bad, s.baseURL.fromEnv), s.baseURL.fromEnv, "base_url")
+	}
+	s.token.value = opentact.NormalizeToken(s.token.value)
+	var expired *opentact.ExpiredTokenError
+	switch {
+	case s.token.value == "":
+		missingToken().addError(diags, path.Root("token"))
+	case errors.As(opentact.CheckTokenExpiry(s.token.value, time.Now()), &expired):
+		addAt(diags, expiredToken(expired, s.token.fromEnv), s.token.fromEnv, "token")
+	}
+	if !cfg.MaxRetries.IsNull() {
+		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+	if !cfg.RequestTimeout.IsNull() {
+		s.requestTimeout, _ = time.ParseDuration(cfg.RequestTimeout.ValueString()) // checked by durationValidator
+	}
+	s.perSecond = floatSetting(cfg.MaxRequestsPerSecond, envMaxRequestsPerSecond, diags)
+	s.planChecks = boolSetting(cfg.PlanChecks, envPlanChecks, true, diags)
+	return s
+}
+
+// addAt adds t as an error on the attribute, or on none for a value that
+// came from the environment.
+func addAt(diags *diag.Diagnostics, t text, fromEnv bool, attribute string) {
+	if fromEnv {
+		t.addError(diags)
+		return
+	}
+	t.addError(diags, path.Root(attribute))
+}
+
+// stringSetting is the configured value, else the environment's, else def.
+// An empty string counts as unset, as in HashiCorp's providers: a variable
+// defaulting to "" must not hide OPENTACT_TOKEN.
+func stringSetting(v types.String, env, def string) sourced {
+	switch fromEnv := os.Getenv(env); {
+	case strings.TrimSpace(v.ValueString()) != "":
+		return sourced{value: v.ValueString()}
+	case fromEnv != "":
+		return sourced{value: fromEnv, fromEnv: true}
+	default:
+		return sourced{value: def}
+	}
+}
+
+// floatSetting is a request rate: the block's, else the environment's (at
+// least 0.1), else 0.
+func floatSetting(v types.Float64, env string, diags *diag.Diagnostics) float64 {
+	if !v.IsNull() {
+		return v.ValueFloat64()
+	}
+	raw := strings.TrimSpace(os.Getenv(env))
+	if raw == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || !(f >= 0.1) || math.IsInf(f, 0) { // !(f >= 0.1) refuses NaN too
+		invalidEnv(env, raw, "a number of requests per second, at least 0.1, such as 5 or 2.5").addError(diags)
+	}
+	return f
+}
+
+// boolSetting is the block's value, else the environment's, else def.
+func boolSetting(v types.Bool, env string, def bool, diags *diag.Diagnostics) bool {
+	if !v.IsNull() {
+		return v.ValueBool()
+	}
+	raw := strings.TrimSpace(os.Getenv(env))
+	if raw == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		invalidEnv(env, raw, "true or false").addError(diags)
+	}
+	return b
 }
 
 func (p *opentactProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -218,20 +327,6 @@ func (p *opentactProvider) DataSources(_ context.Context) []func() datasource.Da
 
 func (p *opentactProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{NewSIPUserListResource}
-}
-
-// stringOr is the configured value, else the environment's, else def. An
-// empty string counts as unset, as in HashiCorp's providers: a variable
-// defaulting to "" must not hide OPENTACT_TOKEN.
-func stringOr(v types.String, env, def string) string {
-	switch {
-	case strings.TrimSpace(v.ValueString()) != "":
-		return v.ValueString()
-	case env != "":
-		return env
-	default:
-		return def
-	}
 }
 
 // apiLogger sends the client's request lines to tflog with the token masked
@@ -249,6 +344,8 @@ func apiLogger(token string) opentact.Logger {
 type providerData struct {
 	client     *opentact.Client
 	planChecks bool
+	// tokenFromEnv tells where the token came from, for messages.
+	tokenFromEnv bool
 	// skipWarned holds the SIP connections whose skipped plan check was
 	// already reported: one warning per connection, not one per user.
 	skipWarned sync.Map
@@ -256,21 +353,21 @@ type providerData struct {
 
 // providerDataFrom takes the data that Configure stored; nil data means the
 // provider is not configured yet (validation).
-func providerDataFrom(data any, add func(summary, detail string)) *providerData {
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
 	}
 	pd, ok := data.(*providerData)
 	if !ok {
-		add("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		unexpectedData(data).addError(diags)
 		return nil
 	}
 	return pd
 }
 
 // clientFrom is providerDataFrom's client.
-func clientFrom(data any, add func(summary, detail string)) *opentact.Client {
-	if pd := providerDataFrom(data, add); pd != nil {
+func clientFrom(data any, diags *diag.Diagnostics) *opentact.Client {
+	if pd := providerDataFrom(data, diags); pd != nil {
 		return pd.client
 	}
 	return nil

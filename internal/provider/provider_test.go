@@ -45,7 +45,13 @@ func newTestAPI(t *testing.T, opts ...emulator.Options) *testAPI {
 	emu := emulator.New(append(opts, emulator.Options{})[0])
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	return &testAPI{emu: emu, url: srv.URL, connection: emu.AddConnection("conn-" + strings.ToLower(regexp.MustCompile(`\W`).ReplaceAllString(t.Name(), "")))}
+	return testAPIOf(t, emu, srv.URL)
+}
+
+// testAPIOf is the testAPI of an emulator served at url, with a connection
+// named for the test.
+func testAPIOf(t *testing.T, emu *emulator.Server, url string) *testAPI {
+	return &testAPI{emu: emu, url: url, connection: emu.AddConnection("conn-" + strings.ToLower(regexp.MustCompile(`\W`).ReplaceAllString(t.Name(), "")))}
 }
 
 // provider is the provider block for this emulator; extra lines go inside.

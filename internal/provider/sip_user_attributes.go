@@ -3,12 +3,14 @@ package provider
 import (
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/opentact/terraform-provider-opentact/internal/opentact"
 )
@@ -39,42 +41,53 @@ var genders = []string{
 	"Transsexual Person", "Transsexual Woman", "Two-Spirit",
 }
 
-// optionalField is one optional, clearable attribute of a SIP user. Lengths
-// count characters, as the API does, not bytes.
+// optionalField is one optional, clearable attribute of a SIP user. The
+// table below drives the schemas, the create body, the PATCH and the
+// reading of an answer: a new optional field is a row here, a field of
+// sipUserFields, and the client's opentact.OptionalFields. Lengths count
+// characters, as the API does, not bytes.
 type optionalField struct {
 	name        string
 	api         opentact.Field
 	description string
 	validators  []validator.String
 	rfc3339     bool
-	// value is the attribute in a model.
-	value func(*sipUserFields) types.String
+	// field is the attribute in a model.
+	field func(*sipUserFields) *types.String
+}
+
+// customType is the attribute's type, when it is not a plain string.
+func (f optionalField) customType() basetypes.StringTypable {
+	if f.rfc3339 {
+		return timetypes.RFC3339Type{}
+	}
+	return nil
 }
 
 var optionalFields = []optionalField{
 	{name: "first_name", api: opentact.FieldFirstName, description: "First name, 1 to 24 characters.",
 		validators: []validator.String{stringvalidator.UTF8LengthBetween(1, 24)},
-		value:      func(f *sipUserFields) types.String { return f.FirstName }},
+		field:      func(f *sipUserFields) *types.String { return &f.FirstName }},
 	{name: "last_name", api: opentact.FieldLastName, description: "Last name, 1 to 24 characters.",
 		validators: []validator.String{stringvalidator.UTF8LengthBetween(1, 24)},
-		value:      func(f *sipUserFields) types.String { return f.LastName }},
+		field:      func(f *sipUserFields) *types.String { return &f.LastName }},
 	{name: "email", api: opentact.FieldEmail, description: "E-mail address, 6 to 80 characters.",
 		validators: []validator.String{stringvalidator.UTF8LengthBetween(6, 80), stringvalidator.RegexMatches(emailRegexp, "must be an e-mail address such as alice@example.com")},
-		value:      func(f *sipUserFields) types.String { return f.Email }},
+		field:      func(f *sipUserFields) *types.String { return &f.Email }},
 	{name: "phone_number", api: opentact.FieldPhoneNumber, description: "Phone number: 3 to 16 characters, digits with an optional leading `+` (sent to the API as a string).",
 		validators: []validator.String{stringvalidator.UTF8LengthBetween(3, 16), stringvalidator.RegexMatches(phoneRegexp, "must be digits with an optional leading +, such as +4930123456")},
-		value:      func(f *sipUserFields) types.String { return f.PhoneNumber }},
+		field:      func(f *sipUserFields) *types.String { return &f.PhoneNumber }},
 	{name: "avatar", api: opentact.FieldAvatar, description: "URL of the user's picture, 10 to 255 characters.",
 		validators: []validator.String{stringvalidator.UTF8LengthBetween(10, 255), stringvalidator.RegexMatches(urlRegexp, "must be an http:// or https:// URL")},
-		value:      func(f *sipUserFields) types.String { return f.Avatar }},
+		field:      func(f *sipUserFields) *types.String { return &f.Avatar }},
 	{name: "dob", api: opentact.FieldDOB, rfc3339: true, description: "Date of birth as an RFC 3339 date-time, such as `1990-04-01T00:00:00Z`. A value the API returns in another offset but at the same instant is not a change.",
-		value: func(f *sipUserFields) types.String { return f.DOB.StringValue }},
+		field: func(f *sipUserFields) *types.String { return &f.DOB.StringValue }},
 	{name: "gender", api: opentact.FieldGender, description: "One of the API's 50 values, exact spelling and case: `" + strings.Join(genders, "`, `") + "`.",
 		validators: []validator.String{stringvalidator.OneOf(genders...)},
-		value:      func(f *sipUserFields) types.String { return f.Gender }},
+		field:      func(f *sipUserFields) *types.String { return &f.Gender }},
 	{name: "remote_ip", api: opentact.FieldRemoteIP, description: "Remote SIP service IP: a dotted IPv4 address.",
 		validators: []validator.String{ipv4Validator{}},
-		value:      func(f *sipUserFields) types.String { return f.RemoteIP }},
+		field:      func(f *sipUserFields) *types.String { return &f.RemoteIP }},
 }
 
 // sipUserFields is the part of every SIP user model that mirrors the API.
@@ -103,60 +116,122 @@ var computedFieldDescriptions = map[string]string{
 	"account_uuid":        "The uuid of the account that owns the user.",
 }
 
-// fromAPI fills the fields from an answer of the API. The dob keeps its
-// prior spelling when the API's value is the same instant, so a configured
-// "+02:00" offset does not diff against the API's UTC.
+// fromAPI fills the fields from an answer of the API. An RFC 3339 field
+// keeps its prior spelling when the API's value is the same instant, so a
+// configured "+02:00" offset does not diff against the API's UTC.
 func (f *sipUserFields) fromAPI(u *opentact.User) diag.Diagnostics {
 	var diags diag.Diagnostics
 	f.SIPConnectionUUID = types.StringValue(u.SIPConnection.UUID)
 	f.Login = types.StringValue(u.Login)
-	f.FirstName = optionalValue(u.FirstName)
-	f.LastName = optionalValue(u.LastName)
-	f.Email = optionalValue(u.Email)
-	f.PhoneNumber = optionalValue(u.PhoneNumber)
-	f.Avatar = optionalValue(u.Avatar)
-	f.Gender = optionalValue(u.Gender)
-	f.RemoteIP = optionalValue(u.RemoteIP)
-	f.DOB = sameInstantOr(f.DOB, rfc3339Value(u.DOB, "dob", &diags))
-	f.CreatedOn = rfc3339Value(&u.CreatedOn, "created_on", &diags)
-	f.ModifiedOn = rfc3339Value(&u.ModifiedOn, "modified_on", &diags)
+	for _, of := range optionalFields {
+		dst, fresh := of.field(f), optionalValue(u.Fields[of.api])
+		if of.rfc3339 {
+			fresh = sameInstantOr(*dst, rfc3339Value(fresh, of.name, &diags))
+		}
+		*dst = fresh
+	}
+	f.CreatedOn = timetypes.RFC3339{StringValue: rfc3339Value(types.StringValue(u.CreatedOn), "created_on", &diags)}
+	f.ModifiedOn = timetypes.RFC3339{StringValue: rfc3339Value(types.StringValue(u.ModifiedOn), "modified_on", &diags)}
 	f.SIPConnectionName = types.StringValue(u.SIPConnection.Name)
 	f.AccountUUID = types.StringValue(u.Account.UUID)
 	return diags
 }
 
+// createRequest is the create call that makes the planned user.
+func createRequest(plan sipUserResourceModel, wo types.String) opentact.CreateUserRequest {
+	req := opentact.CreateUserRequest{
+		SIPConnectionUUID: plan.SIPConnectionUUID.ValueString(),
+		Login:             plan.Login.ValueString(),
+		Password:          firstKnown(plan.Password, wo),
+		Fields:            map[opentact.Field]string{},
+	}
+	for _, of := range optionalFields {
+		if v := *of.field(&plan.sipUserFields); !v.IsNull() && !v.IsUnknown() {
+			req.Fields[of.api] = v.ValueString()
+		}
+	}
+	return req
+}
+
+// userPatch is the PATCH that turns the state into the plan: only the fields
+// that differ, a removed optional field as null. The password is sent when
+// it changes (password_wo: when its version changes), and with every change
+// of login or connection, since the SIP digests derive from all three.
+func userPatch(plan, state sipUserResourceModel, wo types.String) opentact.UserPatch {
+	var p opentact.UserPatch
+	moving := false
+	if !plan.SIPConnectionUUID.Equal(state.SIPConnectionUUID) {
+		p.Set(opentact.FieldSIPConnectionUUID, plan.SIPConnectionUUID.ValueString())
+		moving = true
+	}
+	if !plan.Login.Equal(state.Login) {
+		p.Set(opentact.FieldLogin, plan.Login.ValueString())
+		moving = true
+	}
+	switch {
+	case !plan.Password.IsNull() && (moving || !plan.Password.Equal(state.Password)):
+		p.Set(opentact.FieldPassword, plan.Password.ValueString())
+	case !wo.IsNull() && (moving || !plan.PasswordWOVersion.Equal(state.PasswordWOVersion)):
+		p.Set(opentact.FieldPassword, wo.ValueString())
+	case moving && !state.Password.IsNull():
+		// password just left the configuration; it is still the user's.
+		p.Set(opentact.FieldPassword, state.Password.ValueString())
+	}
+	for _, of := range optionalFields {
+		want, have := *of.field(&plan.sipUserFields), *of.field(&state.sipUserFields)
+		switch {
+		case want.Equal(have):
+		case want.IsNull():
+			p.Clear(of.api)
+		default:
+			p.Set(of.api, want.ValueString())
+		}
+	}
+	return p
+}
+
+// firstKnown is the first non-null value's text.
+func firstKnown(values ...types.String) string {
+	for _, v := range values {
+		if !v.IsNull() && !v.IsUnknown() {
+			return v.ValueString()
+		}
+	}
+	return ""
+}
+
 // optionalValue maps an absent or empty API string to null: every optional
 // field has a minimum length of 1, so "" can never have been configured.
-func optionalValue(s *string) types.String {
-	if s == nil || *s == "" {
+func optionalValue(s string) types.String {
+	if s == "" {
 		return types.StringNull()
 	}
-	return types.StringValue(*s)
+	return types.StringValue(s)
 }
 
 // sameInstantOr keeps the prior value when the new one names the same
 // instant in another spelling, and otherwise takes the new one.
-func sameInstantOr(prior, fresh timetypes.RFC3339) timetypes.RFC3339 {
+func sameInstantOr(prior, fresh types.String) types.String {
 	if prior.IsNull() || prior.IsUnknown() || fresh.IsNull() {
 		return fresh
 	}
-	a, d1 := prior.ValueRFC3339Time()
-	b, d2 := fresh.ValueRFC3339Time()
-	if !d1.HasError() && !d2.HasError() && a.Equal(b) {
+	a, errA := time.Parse(time.RFC3339Nano, prior.ValueString())
+	b, errB := time.Parse(time.RFC3339Nano, fresh.ValueString())
+	if errA == nil && errB == nil && a.Equal(b) {
 		return prior
 	}
 	return fresh
 }
 
-func rfc3339Value(s *string, name string, diags *diag.Diagnostics) timetypes.RFC3339 {
-	if s == nil || *s == "" {
-		return timetypes.NewRFC3339Null()
+// rfc3339Value is v when it is null or an RFC 3339 date-time; otherwise
+// the answer is reported as unexpected and the value dropped.
+func rfc3339Value(v types.String, name string, diags *diag.Diagnostics) types.String {
+	if v.IsNull() || v.ValueString() == "" {
+		return types.StringNull()
 	}
-	v, d := timetypes.NewRFC3339Value(*s)
-	if d.HasError() {
-		diags.AddError("Unexpected answer from the OpenTact API",
-			"The API returned "+name+" that is not an RFC 3339 date-time. Please report this to OpenTact support.")
-		return timetypes.NewRFC3339Null()
+	if _, err := time.Parse(time.RFC3339Nano, v.ValueString()); err != nil {
+		unexpectedAnswer(name).addError(diags)
+		return types.StringNull()
 	}
 	return v
 }

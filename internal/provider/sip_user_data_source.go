@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -51,7 +49,7 @@ func (d *sipUserDataSource) ConfigValidators(context.Context) []datasource.Confi
 }
 
 func (d *sipUserDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, resp.Diagnostics.AddError)
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -70,20 +68,10 @@ func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		u, err = d.client.FindUserByLogin(ctx, cfg.SIPConnectionUUID.ValueString(), cfg.Login.ValueString())
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot find the SIP user", lookupErrorDetail(err, cfg))
+		lookupFailed(err, cfg.ID.ValueString(), cfg.Login.ValueString(), cfg.SIPConnectionUUID.ValueString()).addError(&resp.Diagnostics)
 		return
 	}
 	cfg.ID = types.StringValue(u.UUID)
 	resp.Diagnostics.Append(cfg.fromAPI(u)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
-}
-
-func lookupErrorDetail(err error, cfg sipUserItemModel) string {
-	if !errors.Is(err, opentact.ErrNotFound) {
-		return err.Error()
-	}
-	if !cfg.ID.IsNull() {
-		return fmt.Sprintf("%s\n\nNo SIP user has id %s (or base_url is not the API's address).", err, cfg.ID.ValueString())
-	}
-	return fmt.Sprintf("%s\n\nNo SIP user has login %q on SIP connection %s (or the connection does not exist).", err, cfg.Login.ValueString(), cfg.SIPConnectionUUID.ValueString())
 }

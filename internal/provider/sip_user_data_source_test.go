@@ -46,8 +46,10 @@ func TestAccSIPUserDataSource(t *testing.T) {
 			{Config: api.oneConfig(`login = "henry001"`), ExpectError: regexp.MustCompile(`(?s)These attributes must be configured together: \[sip_connection_uuid,login\]`)},
 			{Config: api.oneConfig(`id = "00000000-0000-4000-8000-000000000000"`), ExpectError: regexp.MustCompile(`(?s)No SIP user has id\s+00000000-0000-4000-8000-000000000000`)},
 			{
-				Config:      api.oneConfig(fmt.Sprintf("sip_connection_uuid = %q\n  login = \"nobody01\"", api.connection)),
-				ExpectError: regexp.MustCompile(`(?s)No SIP user has login "nobody01" on SIP connection\s+` + api.connection),
+				Config: api.oneConfig(fmt.Sprintf("sip_connection_uuid = %q\n  login = \"nobody01\"", api.connection)),
+				// The 200 list shows the connection exists: say what is missing,
+				// and nothing about HTTP 200.
+				ExpectError: regexp.MustCompile(`(?s)SIP connection\s+` + api.connection + `\s+has\s+no\s+user\s+with\s+login\s+"nobody01"\.\s+Check\s+the\s+login[^2]*$`),
 			},
 			{
 				Config:      api.oneConfig(fmt.Sprintf("id = %q\n  sip_connection_uuid = %q", id, api.connection)),

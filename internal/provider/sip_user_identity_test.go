@@ -326,7 +326,7 @@ func TestAccSIPUserIdentity_importMissing(t *testing.T) {
 		{importBlock(fmt.Sprintf("id = %q", missing)), uuidMissing},
 		// Upper case: the message names the uuid as looked up, in lower case.
 		{importBlock(fmt.Sprintf("id = %q", strings.ToUpper(missing))), uuidMissing},
-		{importBlock(fmt.Sprintf("id = %q", api.connection+"/nobody01")), regexp.MustCompile(`(?s)Cannot import the SIP user.*no SIP user with login nobody01`)},
+		{importBlock(fmt.Sprintf("id = %q", api.connection+"/nobody01")), regexp.MustCompile(`(?s)Cannot import the SIP user.*has no user with login\s+"nobody01"`)},
 	}
 	if cliAtLeast(t, identityCLI) {
 		failures = append(failures,

@@ -60,7 +60,7 @@ func (l *sipUserListResource) ListResourceConfigSchema(_ context.Context, _ list
 }
 
 func (l *sipUserListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.client = clientFrom(req.ProviderData, resp.Diagnostics.AddError)
+	l.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *sipUserListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
@@ -80,7 +80,7 @@ func (l *sipUserListResource) List(ctx context.Context, req list.ListRequest, st
 	defer cancel()
 	users, err := l.client.ConnectionUsers(listCtx, connection)
 	if err != nil {
-		diags.AddError("Cannot list the SIP users", listErrorDetail(err, connection))
+		listFailed(err, connection).addError(&diags)
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -41,15 +40,6 @@ const (
 	defaultWriteTimeout = 5 * time.Minute
 	defaultReadTimeout  = 2 * time.Minute
 )
-
-// privateID is the planned-private key that holds the uuid of the user a
-// plan starts from. Terraform hands the first plan's planned private to the
-// create half of a replacement (-replace, replace_triggered_by), whose prior
-// state is null: the plan checks read it to know that the login's holder is
-// the user being replaced. It lives only in plans (Create starts with an
-// empty private state; Update drops it first): kept in the state, it made a
-// 1,000-user lifecycle 11% slower (BENCHMARKS.md).
-const privateID = "id"
 
 // NewSIPUserResource is the constructor of opentact_sip_user.
 func NewSIPUserResource() resource.Resource {
@@ -133,15 +123,12 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 		},
 	}
 	for _, f := range optionalFields {
-		a := schema.StringAttribute{
+		attrs[f.name] = schema.StringAttribute{
 			Optional:            true,
 			MarkdownDescription: f.description + " Removing it from the configuration clears it.",
 			Validators:          f.validators,
+			CustomType:          f.customType(),
 		}
-		if f.rfc3339 {
-			a.CustomType = timetypes.RFC3339Type{}
-		}
-		attrs[f.name] = a
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SIP user of an OpenTact SIP connection. Create, update and delete each take one API call; " +
@@ -166,152 +153,8 @@ func (r *sipUserResource) IdentitySchema(_ context.Context, _ resource.IdentityS
 	}
 }
 
-// ModifyPlan records the prior uuid in the planned private state (see
-// privateID), requires a password to create a user (an imported one may be
-// managed without one), warns when a rename or move cannot send one, and
-// runs the plan checks.
-func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	// Most plans change neither login nor connection: they read five
-	// attributes here and set the private id, nothing more (a plan of 1,000
-	// users runs this 1,000 times).
-	var planned, prior userKey
-	var priorID types.String
-	resp.Diagnostics.Append(planned.from(ctx, req.Plan)...)
-	creating := req.State.Raw.IsNull()
-	if !creating {
-		resp.Diagnostics.Append(prior.from(ctx, req.State)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
-		if resp.Private != nil { // the framework always sets it; a unit test may not
-			resp.Diagnostics.Append(planPriorID(ctx, priorID.ValueString(), resp.Private)...)
-		}
-	}
-	moving := !creating && (!planned.login.Equal(prior.login) || !planned.connection.Equal(prior.connection))
-	if resp.Diagnostics.HasError() || !creating && !moving {
-		return
-	}
-	var password, wo, priorPassword types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password"), &password)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-	if !creating {
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("password"), &priorPassword)...)
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	noPassword := password.IsNull() && wo.IsNull()
-	if creating && noPassword {
-		resp.Diagnostics.AddAttributeError(path.Root("password_wo"), "Missing SIP password",
-			"A new SIP user needs a password. Set password_wo and password_wo_version (Terraform 1.11 and later, OpenTofu 1.11 and later; never stored in state), "+
-				"or password (stored in state, marked sensitive). To manage an existing user without changing its password, import it instead.")
-		return
-	}
-	if moving && noPassword && priorPassword.IsNull() {
-		resp.Diagnostics.AddAttributeWarning(path.Root("login"), "SIP phones may need a new password",
-			fmt.Sprintf("SIP user %s changes its login or SIP connection, and this configuration has no password to send with the change. "+
-				"The SIP digest credentials derive from login, connection and password, so an API that keeps only the digests cannot carry the old password over: "+
-				"phones registered as this user may fail to register until a new password is set. Set password_wo and password_wo_version (or password) to send one with the change.",
-				priorID.ValueString()))
-	}
-	if r.data != nil && r.data.planChecks {
-		self := priorID.ValueString()
-		if creating {
-			self = priorUserID(ctx, req.Private)
-		}
-		r.checkLogin(ctx, planned, self, &resp.Diagnostics)
-	}
-}
-
-// userKey is what makes a user unique: its login on its connection.
-type userKey struct{ login, connection types.String }
-
-func (k *userKey) from(ctx context.Context, data interface {
-	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-},
-) diag.Diagnostics {
-	diags := data.GetAttribute(ctx, path.Root("login"), &k.login)
-	diags.Append(data.GetAttribute(ctx, path.Root("sip_connection_uuid"), &k.connection)...)
-	return diags
-}
-
-// checkLogin is the plan check of a login about to be taken: the SIP
-// connection must exist and no user but self may hold the login. It never
-// blocks a plan on a failed lookup: the apply still reports a conflict.
-func (r *sipUserResource) checkLogin(ctx context.Context, planned userKey, self string, diags *diag.Diagnostics) {
-	if planned.login.IsUnknown() || planned.connection.IsUnknown() {
-		return
-	}
-	connection, login := planned.connection.ValueString(), planned.login.ValueString()
-	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
-	defer cancel()
-	holder, checked, err := r.client.LoginHolder(ctx, connection, login)
-	switch {
-	case !checked:
-	case errors.Is(err, opentact.ErrNotFound):
-		diags.AddAttributeError(path.Root("sip_connection_uuid"), "SIP connection not found",
-			fmt.Sprintf("There is no SIP connection %s: the API answered 404 to listing its users (%s). Check the uuid in the OpenTact portal, and that base_url (%s) is the API's address.",
-				connection, err, r.client.BaseURL()))
-	case err != nil:
-		if _, warned := r.data.skipWarned.LoadOrStore(connection, true); !warned {
-			diags.AddWarning("Login check skipped",
-				fmt.Sprintf("The plan could not check the logins of new SIP users on SIP connection %s against the API, because listing its users failed: %s\n\n"+
-					"The plan goes on; a login that is taken still fails at apply.", connection, err))
-		}
-	case holder != nil && holder.UUID != self:
-		diags.AddAttributeError(path.Root("login"), "SIP login already taken",
-			fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n"+
-				"To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). "+
-				"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. "+
-				"Otherwise choose another login. (If this address is that user, marked with terraform taint, "+
-				"run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)", holder.UUID, login, connection, connection, login, holder.UUID))
-	}
-}
-
-// planPriorID puts the uuid of the user a plan starts from into the planned
-// private state (see privateID).
-func planPriorID(ctx context.Context, id string, private interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-},
-) diag.Diagnostics {
-	if !uuidRegexp.MatchString(id) {
-		return nil
-	}
-	return private.SetKey(ctx, privateID, []byte(`"`+id+`"`))
-}
-
-// priorUserID is the uuid the prior private state holds, or "".
-func priorUserID(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-},
-) string {
-	if private == nil {
-		return ""
-	}
-	raw, _ := private.GetKey(ctx, privateID)
-	id := strings.Trim(string(raw), `"`)
-	if !uuidRegexp.MatchString(id) {
-		return ""
-	}
-	return id
-}
-
-// ValidateConfig explains what to do when a CLI without write-only
-// arguments meets password_wo.
-func (r *sipUserResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var wo types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-	if wo.IsNull() || req.ClientCapabilities.WriteOnlyAttributesAllowed {
-		return
-	}
-	resp.Diagnostics.AddAttributeError(path.Root("password_wo"), "password_wo needs Terraform 1.11 or OpenTofu 1.11, or later",
-		"This CLI does not support write-only arguments, which Terraform 1.11 and OpenTofu 1.11 introduced. "+
-			"Upgrade to Terraform 1.11 or later (or OpenTofu 1.11 or later), or set the password with the `password` argument instead (stored in state, marked sensitive).")
-}
-
 func (r *sipUserResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, resp.Diagnostics.AddError)
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 	if r.data != nil {
 		r.client = r.data.client
 	}
@@ -326,35 +169,20 @@ func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := operationContext(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, op := operationContext(ctx, "create", plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
 	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	body := opentact.CreateUserRequest{
-		SIPConnectionUUID: plan.SIPConnectionUUID.ValueString(),
-		Login:             plan.Login.ValueString(),
-		Password:          firstKnown(plan.Password, wo),
-		FirstName:         plan.FirstName.ValueStringPointer(),
-		LastName:          plan.LastName.ValueStringPointer(),
-		Email:             plan.Email.ValueStringPointer(),
-		PhoneNumber:       plan.PhoneNumber.ValueStringPointer(),
-		Avatar:            plan.Avatar.ValueStringPointer(),
-		DOB:               plan.DOB.ValueStringPointer(),
-		Gender:            plan.Gender.ValueStringPointer(),
-		RemoteIP:          plan.RemoteIP.ValueStringPointer(),
-	}
+	body := createRequest(plan, wo)
 	res, err := r.client.CreateUser(ctx, body)
 	if err != nil {
-		summary, detail := createErrorDetail(err, body)
-		resp.Diagnostics.AddError(summary, detail)
+		createFailed(err, body, op).addError(&resp.Diagnostics)
 		return
 	}
 	if res.Adopted {
-		resp.Diagnostics.AddWarning("SIP user adopted after a lost answer",
-			fmt.Sprintf("The answer to creating SIP user %q on SIP connection %s was lost. The provider looked and found the user this create made (%s, every field as sent), and manages it. %s",
-				body.Login, body.SIPConnectionUUID, res.User.UUID, res.Warning))
+		adopted(body.Login, body.SIPConnectionUUID, res.User.UUID, res.PasswordErr).addWarning(&resp.Diagnostics)
 	}
 	tflog.Debug(ctx, "created SIP user", map[string]any{"id": res.User.UUID, "adopted": res.Adopted})
 	planned := plan
@@ -371,7 +199,7 @@ func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := operationContext(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	ctx, cancel, op := operationContext(ctx, "read", state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
@@ -382,21 +210,16 @@ func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, re
 	u, err := r.client.ReadUser(ctx, id, state.SIPConnectionUUID.ValueString())
 	switch {
 	case errors.Is(err, opentact.ErrNotFound) && importing:
-		resp.Diagnostics.AddError("Cannot import the SIP user",
-			fmt.Sprintf("There is no SIP user with uuid %s: the API answered 404 (%s). Check the uuid, and that base_url (%s) is the API's address.", id, err, r.client.BaseURL()))
+		importNoSuchUser(id, err, r.client.BaseURL()).addError(&resp.Diagnostics)
 		return
 	case errors.Is(err, opentact.ErrNotFound):
 		// The framework wants an identity even for a removed resource.
 		r.setIdentity(ctx, id, resp.Identity, &resp.Diagnostics)
-		resp.Diagnostics.AddWarning("SIP user no longer exists",
-			fmt.Sprintf("The SIP user %s (login %s) was deleted outside Terraform: the API answered 404 and the list of SIP connection %s no longer has it. "+
-				"It is removed from the state, and this plan creates it again. Creating it needs a password in the configuration (password_wo or password); "+
-				"a user that was imported and managed without one cannot be re-created until one is set.",
-				id, state.Login.ValueString(), state.SIPConnectionUUID.ValueString()))
+		userGone(id, state.Login.ValueString(), state.SIPConnectionUUID.ValueString()).addWarning(&resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	case err != nil:
-		resp.Diagnostics.AddError("Cannot read the SIP user", err.Error())
+		readFailed(err, op).addError(&resp.Diagnostics)
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPI(u)...)
@@ -416,13 +239,13 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := operationContext(ctx, plan.Timeouts.Update, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, op := operationContext(ctx, "update", plan.Timeouts.Update, defaultWriteTimeout, &resp.Diagnostics)
 	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	patch := changes(plan, state, wo)
+	patch := userPatch(plan, state, wo)
 	plan.ID = state.ID
 	if patch.Empty() {
 		// Only Terraform-side settings (timeouts) changed.
@@ -434,7 +257,7 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 	tflog.Debug(ctx, "modifying SIP user", map[string]any{"id": state.ID.ValueString(), "fields": patch.Fields()})
 	u, err := r.client.ModifyUser(ctx, state.ID.ValueString(), patch)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot update the SIP user", modifyErrorDetail(err, plan))
+		updateFailed(err, plan.Login.ValueString(), plan.SIPConnectionUUID.ValueString(), op).addError(&resp.Diagnostics)
 		return
 	}
 	planned := plan
@@ -450,14 +273,14 @@ func (r *sipUserResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := operationContext(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, op := operationContext(ctx, "delete", state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
 	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
 	if err := r.client.DeleteUser(ctx, state.ID.ValueString(), state.SIPConnectionUUID.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Cannot delete the SIP user", err.Error())
+		deleteFailed(err, op).addError(&resp.Diagnostics)
 	}
 }
 
@@ -473,17 +296,38 @@ func (r *sipUserResource) ImportState(ctx context.Context, req resource.ImportSt
 		}
 		importID = identity.ID.ValueString()
 		if !anyCaseUUID.MatchString(importID) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid SIP user identity",
-				fmt.Sprintf("The identity's id %q is not a SIP user uuid such as 3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b.", importID))
+			invalidIdentity(importID).addError(&resp.Diagnostics, path.Root("id"))
 			return
 		}
 	}
-	id, err := resolveImportID(ctx, r.client, importID)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot import the SIP user", err.Error())
-		return
+	id, ok := r.resolveImportID(ctx, importID, &resp.Diagnostics)
+	if ok {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// anyCaseUUID matches a uuid written in either case; the API's are lower.
+var anyCaseUUID = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// resolveImportID turns an import ID into the user's uuid, in lower case.
+func (r *sipUserResource) resolveImportID(ctx context.Context, importID string, diags *diag.Diagnostics) (string, bool) {
+	importID = strings.TrimSpace(importID)
+	if anyCaseUUID.MatchString(importID) {
+		return strings.ToLower(importID), true
+	}
+	connection, login, ok := strings.Cut(importID, "/")
+	if !ok || !anyCaseUUID.MatchString(connection) || login == "" {
+		badImportID(importID).addError(diags)
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
+	u, err := r.client.FindUserByLogin(ctx, strings.ToLower(connection), login)
+	if err != nil {
+		importFailed(err).addError(diags)
+		return "", false
+	}
+	return u.UUID, true
 }
 
 // setIdentity records the user's uuid as its identity. The identity is
@@ -495,131 +339,13 @@ func (r *sipUserResource) setIdentity(ctx context.Context, id string, identity *
 }
 
 // operationContext bounds ctx by the operation's timeout from the timeouts
-// block, or by def when the block leaves it out.
-func operationContext(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc) {
+// block, or by def when the block leaves it out, and says what that limit
+// is for messages.
+func operationContext(ctx context.Context, operation string, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, operationTime) {
 	d, problems := timeout(ctx, def)
 	diags.Append(problems...)
-	return context.WithTimeout(ctx, d)
-}
-
-// anyCaseUUID matches a uuid written in either case; the API's are lower.
-var anyCaseUUID = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// resolveImportID turns an import ID into the user's uuid, in lower case.
-func resolveImportID(ctx context.Context, client *opentact.Client, importID string) (string, error) {
-	importID = strings.TrimSpace(importID)
-	if anyCaseUUID.MatchString(importID) {
-		return strings.ToLower(importID), nil
-	}
-	connection, login, ok := strings.Cut(importID, "/")
-	if !ok || !anyCaseUUID.MatchString(connection) || login == "" {
-		return "", fmt.Errorf("the import ID %q is neither a SIP user uuid nor <sip_connection_uuid>/<login>, for example 6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10/alice001", importID)
-	}
-	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
-	defer cancel()
-	u, err := client.FindUserByLogin(ctx, strings.ToLower(connection), login)
-	if err != nil {
-		return "", err
-	}
-	return u.UUID, nil
-}
-
-// changes is the PATCH that turns the state into the plan: only the fields
-// that differ, a removed optional field as null. The password is sent when
-// it changes (password_wo: when its version changes), and with every change
-// of login or connection, since the SIP digests derive from all three.
-func changes(plan, state sipUserResourceModel, wo types.String) opentact.UserPatch {
-	var p opentact.UserPatch
-	moving := false
-	if !plan.SIPConnectionUUID.Equal(state.SIPConnectionUUID) {
-		p.Set(opentact.FieldSIPConnectionUUID, plan.SIPConnectionUUID.ValueString())
-		moving = true
-	}
-	if !plan.Login.Equal(state.Login) {
-		p.Set(opentact.FieldLogin, plan.Login.ValueString())
-		moving = true
-	}
-	switch {
-	case !plan.Password.IsNull() && (moving || !plan.Password.Equal(state.Password)):
-		p.Set(opentact.FieldPassword, plan.Password.ValueString())
-	case !wo.IsNull() && (moving || !plan.PasswordWOVersion.Equal(state.PasswordWOVersion)):
-		p.Set(opentact.FieldPassword, wo.ValueString())
-	case moving && !state.Password.IsNull():
-		// password just left the configuration; it is still the user's.
-		p.Set(opentact.FieldPassword, state.Password.ValueString())
-	}
-	for _, f := range optionalFields {
-		want, have := f.value(&plan.sipUserFields), f.value(&state.sipUserFields)
-		switch {
-		case want.Equal(have):
-		case want.IsNull():
-			p.Clear(f.api)
-		default:
-			p.Set(f.api, want.ValueString())
-		}
-	}
-	return p
-}
-
-// firstKnown is the first non-null value's text.
-func firstKnown(values ...types.String) string {
-	for _, v := range values {
-		if !v.IsNull() && !v.IsUnknown() {
-			return v.ValueString()
-		}
-	}
-	return ""
-}
-
-// createErrorDetail is the summary and detail of a failed create.
-func createErrorDetail(err error, body opentact.CreateUserRequest) (string, string) {
-	importHint := fmt.Sprintf("To manage it with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id).", body.SIPConnectionUUID, body.Login)
-	switch {
-	case errors.Is(err, opentact.ErrConflict):
-		return "Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. Terraform does not take over existing users silently. %s",
-			err, body.Login, body.SIPConnectionUUID, importHint)
-	case errors.Is(err, opentact.ErrUnknownOutcome):
-		return "SIP user creation outcome unknown", fmt.Sprintf("%s\n\nThe API may or may not have created the user, and looking it up did not settle it. Nothing was written to the state. "+
-			"Before applying again, check SIP connection %s for login %q. If the user exists: %s", err, body.SIPConnectionUUID, body.Login, importHint)
-	}
-	return "Cannot create the SIP user", err.Error()
-}
-
-func modifyErrorDetail(err error, plan sipUserResourceModel) string {
-	if errors.Is(err, opentact.ErrConflict) {
-		return fmt.Sprintf("%s\n\nAnother SIP user already has login %q on SIP connection %s; choose another login.", err, plan.Login.ValueString(), plan.SIPConnectionUUID.ValueString())
-	}
-	if errors.Is(err, opentact.ErrNotFound) {
-		return fmt.Sprintf("%s\n\nThe user, or the SIP connection it is being moved to, does not exist. Run terraform apply -refresh-only to see what changed.", err)
-	}
-	return err.Error()
-}
-
-// keepUnlessConnectionChanges keeps facts of the user's SIP connection
-// (its name, the owning account) known in the plan unless the user moves.
-// Create and Update keep what the plan said (keepPlannedFacts), so a
-// connection renamed between plan and apply cannot break the apply; the
-// next refresh shows the new name.
-type keepUnlessConnectionChanges struct{}
-
-func (keepUnlessConnectionChanges) Description(context.Context) string {
-	return "Keeps the prior value unless sip_connection_uuid changes."
-}
-
-func (m keepUnlessConnectionChanges) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (keepUnlessConnectionChanges) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.StateValue.IsNull() || !req.PlanValue.IsUnknown() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	var planned, prior types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("sip_connection_uuid"), &planned)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("sip_connection_uuid"), &prior)...)
-	if planned.Equal(prior) {
-		resp.PlanValue = req.StateValue
-	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, cancel, timeoutsOf(operation, d)
 }
 
 type sipUserResourceModel struct {

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -62,7 +60,7 @@ func (d *sipUsersDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 }
 
 func (d *sipUsersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, resp.Diagnostics.AddError)
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *sipUsersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -80,7 +78,7 @@ func (d *sipUsersDataSource) Read(ctx context.Context, req datasource.ReadReques
 	defer cancel()
 	users, err := d.client.ConnectionUsers(ctx, connection)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list the SIP users", listErrorDetail(err, connection))
+		listFailed(err, connection).addError(&resp.Diagnostics)
 		return
 	}
 	keep := userFilter(cfg.LoginPrefix.ValueString(), logins, !cfg.Logins.IsNull())
@@ -105,13 +103,6 @@ func userFilter(prefix string, logins []string, byLogin bool) func(string) bool 
 	return func(login string) bool {
 		return strings.HasPrefix(login, prefix) && (!byLogin || wanted[login])
 	}
-}
-
-func listErrorDetail(err error, connection string) string {
-	if errors.Is(err, opentact.ErrNotFound) {
-		return fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it. Check the uuid in the OpenTact portal, and that base_url is the API's address.", err, connection)
-	}
-	return err.Error()
 }
 
 type sipUsersDataSourceModel struct {

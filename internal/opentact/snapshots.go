@@ -161,7 +161,11 @@ func (c *Client) fetchSnapshot(ctx context.Context, connection string, generatio
 		started = true
 		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotFetchLimit)
 		defer cancel()
-		list, err := c.listUsers(fetchCtx, connection, !thorough)
+		kind := readCall
+		if !thorough {
+			kind = hintCall
+		}
+		list, err := c.listUsers(fetchCtx, connection, kind, nil)
 		if err != nil {
 			if rememberable(err) {
 				c.snapshots.fail(connection, err, thorough)
@@ -172,8 +176,9 @@ func (c *Client) fetchSnapshot(ctx context.Context, connection string, generatio
 	})
 	select {
 	case <-ctx.Done():
-		return nil, false, c.fail(call{method: http.MethodGet, path: usersPath(connection)}, 0, ErrCancelled,
-			"gave up waiting for the list of users: the operation's timeout ran out or it was cancelled")
+		op := newOperation()
+		return nil, false, c.failure(call{method: http.MethodGet, path: usersPath(connection)}, op,
+			&attempt{class: classCancelled, kind: ErrCancelled, timeout: deadlineOf(ctx), message: "gave up waiting for the list of users"})
 	case res := <-ch:
 		if res.Err != nil {
 			return nil, !started, res.Err
@@ -184,113 +189,8 @@ func (c *Client) fetchSnapshot(ctx context.Context, connection string, generatio
 
 // rememberable tells a list failure that says something about the list (an
 // error answer, a bad or oversized answer) from one that only says the
-// call ran out of time.
+// call ran out of time or reached nothing.
 func rememberable(err error) bool {
-	return !errors.Is(err, ErrCancelled) && !errors.Is(err, ErrRateLimit) &&
+	return !errors.Is(err, ErrCancelled) && !errors.Is(err, ErrRateLimit) && !errors.Is(err, ErrUnreachable) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// timeLeft is the time until ctx's deadline, or def when it has none.
-func timeLeft(ctx context.Context, def time.Duration) time.Duration {
-	if deadline, ok := ctx.Deadline(); ok {
-		return max(time.Until(deadline), time.Millisecond)
-	}
-	return def
-}
-
-// ReadUser reads a user that Terraform believes belongs to connection. With
-// coalescing on, the reads of a connection from the CoalesceThreshold-th on
-// share one list call. A user missing from the list is read with a GET,
-// since it may have moved to another connection, and a failed list falls
-// back to GETs: the list only saves calls. ErrNotFound means the user is
-// gone for certain (see confirmGone).
-func (c *Client) ReadUser(ctx context.Context, uuid, connection string) (*User, error) {
-	if c.coalesce && connection != "" {
-		reads, cached, settled := c.snapshots.countRead(connection, uuid)
-		if cached != nil {
-			return cached, nil
-		}
-		if !settled && reads >= CoalesceThreshold {
-			users, err := c.connectionUsers(ctx, connection, false)
-			if u, ok := users[uuid]; err == nil && ok {
-				return &u, nil
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, err
-				}
-				c.logger(ctx, "OpenTact list call for coalesced reads failed; reading users one by one", map[string]any{"connection": connection})
-			}
-		}
-	}
-	u, err := c.GetUser(ctx, uuid)
-	if errors.Is(err, ErrNotFound) {
-		return nil, c.confirmGone(ctx, uuid, connection, err)
-	}
-	return u, err
-}
-
-// confirmGone decides what a 404 for a user means. Even the API's own
-// enveloped 404 is not proof: a base_url with a wrong path on the API's host
-// gets it for every call. A 200 list of the user's connection without the
-// user is: then notFound is returned. Anything else is an error that is not
-// ErrNotFound, so nothing is dropped from a state on the strength of it.
-func (c *Client) confirmGone(ctx context.Context, uuid, connection string, notFound error) error {
-	if connection == "" {
-		return notFound
-	}
-	users, err := c.connectionUsers(ctx, connection, true)
-	if _, listed := users[uuid]; err == nil && listed {
-		// The snapshot may predate the 404: ask the list itself.
-		var list []User
-		generation := c.snapshots.generationNow()
-		if list, err = c.ListUsers(ctx, connection); err == nil {
-			users = c.snapshots.store(connection, generation, list)
-		}
-	}
-	if err != nil {
-		return &UnconfirmedError{UUID: uuid, Connection: connection, BaseURL: c.base.String(), NotFound: notFound, Check: err}
-	}
-	if _, listed := users[uuid]; listed {
-		return &UnconfirmedError{UUID: uuid, Connection: connection, BaseURL: c.base.String(), NotFound: notFound,
-			Check: errors.New("the list of its SIP connection still has the user")}
-	}
-	return notFound
-}
-
-// UnconfirmedError is a 404 for a user that the list of its connection did
-// not confirm. It deliberately does not wrap ErrNotFound.
-type UnconfirmedError struct {
-	UUID, Connection, BaseURL string
-	NotFound, Check           error
-}
-
-func (e *UnconfirmedError) Error() string {
-	return fmt.Sprintf("%s\n\nThe SIP user %s is not treated as gone: confirming it with the list of SIP connection %s failed: %s\n\n"+
-		"A wrong base_url (now %s) or a proxy that answers for the API gives 404 for every call, so nothing is removed on a 404 alone. "+
-		"Check base_url. If SIP connection %s was deleted together with its users, remove the user from the state with terraform state rm.",
-		e.NotFound, e.UUID, e.Connection, e.Check, e.BaseURL, e.Connection)
-}
-
-// LoginHolder returns the user that holds login on connection, or nil when
-// the login is free, from the connection's snapshot (one thorough list call
-// per connection and process, shared with coalesced reads). checked is
-// false when the process has written since, so any list would be stale for
-// a plan: then nothing is listed and nothing is said. An ErrNotFound error
-// is the API's answer that the connection does not exist.
-func (c *Client) LoginHolder(ctx context.Context, connection, login string) (holder *User, checked bool, err error) {
-	users, generation, failure := c.snapshots.current(connection, true)
-	if users == nil && failure == nil && generation > 0 {
-		return nil, false, nil
-	}
-	users, err = c.connectionUsers(ctx, connection, true)
-	if err != nil {
-		return nil, true, err
-	}
-	for _, u := range users {
-		if u.Login == login {
-			return &u, true, nil
-		}
-	}
-	return nil, true, nil
 }

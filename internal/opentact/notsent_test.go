@@ -1,0 +1,277 @@
+package opentact_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+// The classes of failure below HTTP, each told as what it is: "not sent"
+// (refused, proxy, TLS) is never "unknown", and a timeout is named only when
+// one ran out.
+
+// outagePair serves an emulator on a listener that can refuse connections
+// for a while, and a client with the default window for attempts that
+// reach nothing.
+func outagePair(t *testing.T) (*emulator.Server, *emulator.OutageListener, *opentact.Client) {
+	t.Helper()
+	ln, err := emulator.ListenWithOutages("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := emulator.New(emulator.Options{})
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	c := newClient(t, "http://"+ln.Addr().String(), emu.Token(), func(c *opentact.Config) { c.NotSentWindow, c.NotSentWaitMin = 0, 0 })
+	return emu, ln, c
+}
+
+// deadAddress is a loopback address where nothing listens.
+func deadAddress(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// quietLog drops a test server's own log lines (failed handshakes).
+func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+func apiError(t *testing.T, err error) *opentact.APIError {
+	t.Helper()
+	var apiErr *opentact.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v (%T), want an *APIError", err, err)
+	}
+	return apiErr
+}
+
+// A gateway that refuses connections for two seconds (restarting, draining)
+// sent nothing: the create is sent again until it goes through, and makes
+// exactly one user, not adopted.
+func TestCreateRidesOutARefusingGateway(t *testing.T) {
+	emu, ln, c := outagePair(t)
+	ln.Refuse(2 * time.Second)
+	res, err := c.CreateUser(context.Background(), aliceRequest())
+	if err != nil || res.Adopted {
+		t.Fatalf("CreateUser = %+v, %v; want the user, created by its own answer", res, err)
+	}
+	if users := emu.Users(berlin); len(users) != 1 || users[0].UUID != res.User.UUID {
+		t.Fatalf("the emulator holds %v, want exactly the user created", users)
+	}
+	if n := emu.CountRequests("POST", ""); n != 1 {
+		t.Errorf("%d POSTs reached the API, want 1", n)
+	}
+	ln.Refuse(2 * time.Second)
+	if _, err := c.GetUser(context.Background(), res.User.UUID); err != nil {
+		t.Fatalf("a read across a 2 s outage: %v", err)
+	}
+}
+
+// A create refused outright, after the window, was never sent: it is not an
+// unknown outcome and nothing is looked up.
+func TestCreateRefusedForGoodIsNotUnknown(t *testing.T) {
+	c := newClient(t, "http://"+deadAddress(t), "tok")
+	_, err := c.CreateUser(context.Background(), aliceRequest())
+	e := apiError(t, err)
+	if !errors.Is(err, opentact.ErrUnreachable) || errors.Is(err, opentact.ErrUnknownOutcome) || e.MaybeSent || e.Attempts < 2 {
+		t.Fatalf("err = %+v, want ErrUnreachable after several attempts, nothing sent", e)
+	}
+	if e.Timeout != opentact.NoTimeout || !strings.Contains(e.Cause, "refused") {
+		t.Errorf("a refused connection is labelled %v / %q, want no timeout and the refusal", e.Timeout, e.Cause)
+	}
+}
+
+// A create rejected inside HTTP 200 ({"success": false, "status": 0}, as
+// the API document shows validation errors) is a rejection: reported once,
+// with the API's message, never sent again, never looked up.
+func TestCreateRejectedInside200(t *testing.T) {
+	emu := emulator.New(emulator.Options{RejectUnder200: true})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, emu.Token())
+	req := aliceRequest()
+	req.Login = "short"
+	_, err := c.CreateUser(context.Background(), req)
+	e := apiError(t, err)
+	if !errors.Is(err, opentact.ErrValidation) || errors.Is(err, opentact.ErrUnknownOutcome) || !e.Enveloped || !strings.Contains(e.Message, "login must be 7 to 15 characters") {
+		t.Fatalf("err = %+v, want the API's rejection", e)
+	}
+	if posts, gets := emu.CountRequests("POST", ""), emu.CountRequests("GET", ""); posts != 1 || gets != 0 {
+		t.Errorf("%d POSTs and %d GETs, want the one POST and no lookup", posts, gets)
+	}
+}
+
+// A timeout is called one only when one ran out, naming which.
+func TestTimeoutsAreNamed(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hang.Close)
+	c := newClient(t, hang.URL, "tok", func(c *opentact.Config) { c.RequestTimeout, c.MaxRetries = 100*time.Millisecond, 1 })
+	_, err := c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	if e := apiError(t, err); !errors.Is(err, opentact.ErrNoAnswer) || e.Timeout != opentact.RequestTimeout || e.RequestLimit != 100*time.Millisecond || e.Attempts != 2 {
+		t.Errorf("err = %+v, want no answer within the request timeout, retried once", e)
+	}
+	c = newClient(t, hang.URL, "tok")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = c.GetUser(ctx, "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	if e := apiError(t, err); e.Timeout != opentact.OperationTimeout {
+		t.Errorf("err = %+v, want the operation's timeout named", e)
+	}
+}
+
+// A certificate this machine does not trust (a TLS-inspecting proxy, a
+// missing CA bundle) fails the handshake: nothing is sent, so a create is
+// no unknown outcome; it is not retried, and the error says what is wrong
+// and for which host.
+func TestCertificateProblemsAreNotUnknownOutcomes(t *testing.T) {
+	cases := map[string]struct {
+		hosts    []string
+		notAfter time.Time
+		trustCA  bool
+		reason   opentact.CertReason
+	}{
+		"untrusted":  {[]string{"127.0.0.1"}, time.Now().Add(time.Hour), false, opentact.CertUntrusted},
+		"expired":    {[]string{"127.0.0.1"}, time.Now().Add(-time.Hour), true, opentact.CertExpired},
+		"other host": {[]string{"api.example.net"}, time.Now().Add(time.Hour), true, opentact.CertWrongHost},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			cert, err := emulator.NewCertificate(tc.hosts, tc.notAfter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emu := emulator.New(emulator.Options{})
+			srv := httptest.NewUnstartedServer(emu)
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}
+			srv.Config.ErrorLog = quietLog()
+			srv.StartTLS()
+			t.Cleanup(srv.Close)
+			c := newClient(t, srv.URL, emu.Token(), func(c *opentact.Config) {
+				if tc.trustCA {
+					c.CACertificatePEM = cert.CAPEM
+				}
+			})
+			dials := opentact.CountDials(c)
+			_, err = c.CreateUser(context.Background(), aliceRequest())
+			e := apiError(t, err)
+			if !errors.Is(err, opentact.ErrCertificate) || errors.Is(err, opentact.ErrUnknownOutcome) || e.MaybeSent || e.Certificate == nil {
+				t.Fatalf("err = %+v, want a certificate error, nothing sent", e)
+			}
+			if e.Certificate.Reason != tc.reason || e.Certificate.Host != strings.TrimPrefix(srv.URL, "https://") {
+				t.Errorf("certificate problem = %+v, want reason %v for the API host", e.Certificate, tc.reason)
+			}
+			if n := dials.Load(); n != 1 || emu.CountRequests("", "") != 0 {
+				t.Errorf("%d connections, %d requests: a certificate problem is not retried and sends nothing", n, emu.CountRequests("", ""))
+			}
+		})
+	}
+}
+
+// A refused dial to the proxy (HTTPS_PROXY) is a "proxyconnect" error: not
+// sent either.
+func TestRefusingProxyIsNotSent(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://"+deadAddress(t))
+	t.Setenv("NO_PROXY", "")
+	c := newClient(t, "https://api.opentact.test", "tok")
+	_, err := c.CreateUser(context.Background(), aliceRequest())
+	e := apiError(t, err)
+	if !errors.Is(err, opentact.ErrUnreachable) || e.MaybeSent || !strings.Contains(e.Cause, "proxyconnect") {
+		t.Fatalf("err = %+v, want a proxy refusal, nothing sent", e)
+	}
+}
+
+// Against an address where nothing listens, the first call spends its
+// window of attempts; after that, the client knows: the other calls make no
+// connection attempt (but for a probe now and then), and fail at once with
+// the same cause. The first call that reaches the API clears it.
+func TestUnreachableAPIIsFoundOutOnce(t *testing.T) {
+	addr := deadAddress(t)
+	c := newClient(t, "http://"+addr, "tok")
+	dials := opentact.CountDials(c)
+	const id = "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"
+	if _, err := c.GetUser(context.Background(), id); !errors.Is(err, opentact.ErrUnreachable) {
+		t.Fatalf("first read: %v", err)
+	}
+	first := dials.Load()
+	if first < 2 {
+		t.Fatalf("the first read made %d attempts, want its window of retries", first)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failedAtOnce := 0
+	for i := 0; i < 99; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetUser(context.Background(), id)
+			var e *opentact.APIError
+			if errors.As(err, &e) && errors.Is(err, opentact.ErrUnreachable) && e.Unreachable && strings.Contains(e.Cause, "refused") {
+				mu.Lock()
+				failedAtOnce++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if later := dials.Load() - first; later > 1 || failedAtOnce < 98 {
+		t.Fatalf("after the first read, 99 reads made %d connection attempts and %d failed at once; want at most one probe", later, failedAtOnce)
+	}
+
+	// The API comes back: a probe finds it, and calls go through again.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("the address was taken meanwhile: %v", err)
+	}
+	emu := emulator.New(emulator.Options{Token: "tok"})
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := c.ListUsers(context.Background(), berlin)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the API is back but calls still fail: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if _, err := c.ListUsers(context.Background(), berlin); err != nil {
+		t.Fatalf("after the probe: %v", err)
+	}
+}
+
+// A password a call sent never comes back in an error: cut out when long
+// enough, and otherwise the API's message is withheld.
+func TestErrorsNeverHoldAShortPassword(t *testing.T) {
+	for _, password := range []string{"p", "pw1", "ab3de"} {
+		raw := rawServer(t, 400, `{"success":false,"message":"password `+password+` is too weak","status":0}`)
+		c := newClient(t, raw, "tok")
+		req := aliceRequest()
+		req.Password = password
+		_, err := c.CreateUser(context.Background(), req)
+		e := apiError(t, err)
+		if !e.Withheld || e.Message != "" || strings.Contains(err.Error(), "too weak") {
+			t.Errorf("password %q: err = %+v, want the message withheld", password, e)
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package provider_test
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+)
+
+// The call path's classes of failure, end to end: what was not sent is not
+// "unknown", a rejection is a rejection, and each message names what really
+// happened (issue 21).
+
+// newOutageAPI serves an emulator on a listener that can refuse
+// connections for a while, as a restarting gateway does.
+func newOutageAPI(t *testing.T) (*testAPI, *emulator.OutageListener) {
+	t.Helper()
+	ln, err := emulator.ListenWithOutages("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := emulator.New(emulator.Options{})
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return testAPIOf(t, emu, "http://"+ln.Addr().String()), ln
+}
+
+// newTLSAPI serves an emulator over HTTPS with a certificate of its own,
+// which no system trusts; caPEM is its CA.
+func newTLSAPI(t *testing.T) (api *testAPI, caPEM string) {
+	t.Helper()
+	cert, err := emulator.NewCertificate([]string{"127.0.0.1"}, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewUnstartedServer(emu)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return testAPIOf(t, emu, srv.URL), cert.CAPEM
+}
+
+// deadURL is a loopback URL where nothing listens.
+func deadURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	return "http://" + ln.Addr().String()
+}
+
+// A create sent while the API's gateway refuses connections sent nothing:
+// it is sent again until it goes through. Before, the apply failed at once
+// with "cannot connect". The outage starts between plan and apply and lasts
+// 3 s, within the provider's window of 5 s; the provider's log must show a
+// refused attempt of the create, so that an apply that started after the
+// outage cannot pass for one that rode it out. The plan checks are off:
+// the apply's own plan would meet the outage first.
+func TestAccCallPath_createRidesOutARefusingGateway(t *testing.T) {
+	api, ln := newOutageAPI(t)
+	logFile := filepath.Join(t.TempDir(), "provider.log")
+	t.Setenv("TF_LOG", "DEBUG")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	refuse := plancheckFunc(func() error { ln.Refuse(3 * time.Second); return nil })
+	rodeItOut := func(*terraform.State) error {
+		raw, err := os.ReadFile(logFile)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.Contains(line, "OpenTact API call will be retried") && strings.Contains(line, "POST") && strings.Contains(line, "not sent") {
+				return nil
+			}
+		}
+		return fmt.Errorf("the log shows no refused attempt of the create: the apply did not meet the outage")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{{
+			Config:           api.provider("plan_checks = false") + fmt.Sprintf("resource \"opentact_sip_user\" \"test\" {\n  sip_connection_uuid = %q\n  login = \"gate0002\"\n  password = \"gate-secret-2\"\n}\n", api.connection),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{refuse}},
+			Check: resource.ComposeTestCheckFunc(api.onlyUserInState, api.expectStored(passwordIs("gate-secret-2")), rodeItOut, func(*terraform.State) error {
+				if n := api.emu.CountRequests("POST", ""); n != 1 {
+					return fmt.Errorf("%d POSTs reached the API, want 1", n)
+				}
+				return nil
+			}),
+		}},
+	})
+}
+
+// A create rejected inside HTTP 200 ({"success": false, "status": 0}, the
+// answer the API document shows for validation errors) is a rejection: one
+// POST, no lookup, the API's message. Before, it was sent again and
+// reported as an unknown outcome.
+func TestAccCallPath_createRejectedInside200(t *testing.T) {
+	api := newTestAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: api.userConfig(`  login = "rsvd0001"` + "\n" + `  password = "reserved-secret"`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheckFunc(func() error {
+				api.emu.InjectFault(emulator.Fault{Method: "POST", Body: `{"success":false,"message":"login rsvd0001 is reserved by the operator","status":0}`})
+				api.emu.ResetRequests()
+				return nil
+			})}},
+			ExpectError: inOutput("Cannot create the SIP user", "HTTP 200", "rejected as invalid", "login rsvd0001 is reserved by the operator"),
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if posts, lists := api.emu.CountRequests("POST", ""), api.emu.CountRequests("GET", listPath(api.connection)); posts != 1 || lists != 0 {
+				return fmt.Errorf("the rejected create made %d POSTs and %d list calls, want 1 and none", posts, lists)
+			}
+			return api.exactlyUsers(0)
+		},
+	})
+}
+
+// Nothing listens at base_url: the error says the request never reached the
+// API, and does not send the operator to raise request_timeout.
+func TestAccCallPath_refusedIsNotATimeout(t *testing.T) {
+	api := newTestAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"opentact\" {\n  base_url = %q\n  token = %q\n}\n", deadURL(t), api.emu.Token()) +
+				fmt.Sprintf("data \"opentact_sip_users\" \"test\" {\n  sip_connection_uuid = %q\n}\n", api.connection),
+			ExpectError: regexp.MustCompile(`(?s)Cannot list the SIP users.*cannot connect.*connection refused.*Nothing\s+reached\s+the\s+API.*never\s+sent`),
+		}},
+	})
+}
+
+// An untrusted certificate (a TLS-inspecting proxy, a missing CA bundle)
+// fails the handshake: nothing was sent, so a create is no unknown outcome.
+// The error says what is wrong, for which host, and how to trust the CA;
+// with ca_certificate the same configuration applies.
+func TestAccCallPath_untrustedCertificate(t *testing.T) {
+	api, caPEM := newTLSAPI(t)
+	host := api.url[len("https://"):]
+	config := func(extra string) string {
+		return api.provider("plan_checks = false", extra) + fmt.Sprintf(`
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+  login               = "tls00001"
+  password            = "tls-secret-1"
+}
+`, api.connection)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				ExpectError: inOutput("Cannot create the SIP user", "certificate not accepted", "The certificate of "+host+" is not trusted",
+					"Nothing was sent", "ca_certificate", "SSL_CERT_FILE"),
+			},
+			{
+				PreConfig: func() {
+					if n := api.emu.CountRequests("", ""); n != 0 {
+						t.Fatalf("an untrusted certificate let %d requests through", n)
+					}
+				},
+				Config: config(fmt.Sprintf("ca_certificate = %q", caPEM)),
+				Check:  api.onlyUserInState,
+			},
+		},
+	})
+}

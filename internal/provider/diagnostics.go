@@ -1,0 +1,409 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+// Every sentence the provider shows a user is written here: the summary and
+// detail of each diagnostic, with the settings, commands and remedies it
+// names. The client (internal/opentact) returns data; the code elsewhere
+// decides which text applies.
+
+// text is one diagnostic's words.
+type text struct{ summary, detail string }
+
+// addError adds t as an error, on the attribute at when one is given.
+func (t text) addError(diags *diag.Diagnostics, at ...path.Path) {
+	if len(at) > 0 {
+		diags.AddAttributeError(at[0], t.summary, t.detail)
+		return
+	}
+	diags.AddError(t.summary, t.detail)
+}
+
+// addWarning adds t as a warning, on the attribute at when one is given.
+func (t text) addWarning(diags *diag.Diagnostics, at ...path.Path) {
+	if len(at) > 0 {
+		diags.AddAttributeWarning(at[0], t.summary, t.detail)
+		return
+	}
+	diags.AddWarning(t.summary, t.detail)
+}
+
+// operationTime is the time limit of the operation a call belongs to, as a
+// user would change it: the resource's timeouts block, or a fixed limit.
+type operationTime struct {
+	setting string // e.g. `timeouts { create = "5m" }`; "" for a fixed limit
+	limit   time.Duration
+}
+
+// timeoutsOf is the operation time of a resource operation (create, read,
+// update or delete) bounded by limit.
+func timeoutsOf(operation string, limit time.Duration) operationTime {
+	return operationTime{setting: fmt.Sprintf("timeouts { %s = %q }", operation, shortDuration(limit)), limit: limit}
+}
+
+// shortDuration writes a duration as a user would: "5m", not "5m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// fixedTime is the operation time of a data source or list resource read.
+var fixedTime = operationTime{limit: defaultReadTimeout}
+
+// Provider configuration.
+
+func unknownSetting(name string) text {
+	return text{"Unknown OpenTact provider setting", fmt.Sprintf("The provider cannot be configured because %s is not known until apply. "+
+		"Set it to a value known at plan time, or use the %s and %s environment variables.", name, envBaseURL, envToken)}
+}
+
+// settingSource says where a setting's value came from.
+func settingSource(attribute, env string, fromEnv bool) string {
+	if fromEnv {
+		return "The " + env + " environment variable"
+	}
+	return "The provider's " + attribute
+}
+
+func invalidBaseURL(err *opentact.BaseURLError, fromEnv bool) text {
+	source := settingSource("base_url", envBaseURL, fromEnv)
+	var why string
+	switch err.Problem {
+	case opentact.PlainHTTP:
+		why = "uses plain http to a non-loopback host: the API token would cross the network in clear text. Use https (http is allowed only for 127.0.0.0/8, ::1 and localhost, such as the bundled emulator)."
+	case opentact.HasCredentials:
+		why = "contains credentials. Remove them: the provider authenticates with the API token."
+	case opentact.HasQuery:
+		why = "has a query or fragment. Use the API's address alone, such as " + opentact.DefaultBaseURL + "."
+	case opentact.BadScheme:
+		why = "must start with https://, such as " + opentact.DefaultBaseURL + "."
+	default:
+		why = "is not an absolute URL such as " + opentact.DefaultBaseURL + "."
+	}
+	return text{"Invalid OpenTact base URL", fmt.Sprintf("%s is %q, which %s", source, err.Value, why)}
+}
+
+func missingToken() text {
+	return text{"Missing OpenTact API token", "The provider needs an API token. Set the " + envToken + " environment variable, " +
+		"or set token in the provider block from a variable declared with ephemeral = true (Terraform 1.10 and later, OpenTofu 1.11 and later), " +
+		"so that the token is kept out of plan files."}
+}
+
+func expiredToken(err *opentact.ExpiredTokenError, fromEnv bool) text {
+	return text{"Expired OpenTact API token", fmt.Sprintf("%s holds an API token that expired at %s. No call was made. "+
+		"Issue a new token in the OpenTact portal and set it there.", settingSource("token", envToken, fromEnv), err.At.Format(time.RFC3339))}
+}
+
+func invalidEnv(name, value, want string) text {
+	return text{"Invalid " + name, fmt.Sprintf("The %s environment variable is %q; it must be %s.", name, value, want)}
+}
+
+func caNotPEM() text {
+	return text{"Invalid OpenTact CA certificate", "ca_certificate holds no PEM certificate. Set it to the CA's certificate in PEM form, " +
+		"the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (for example with file(\"ca.pem\"))."}
+}
+
+func cannotConfigure(err error) text {
+	return text{"Cannot configure the OpenTact provider", err.Error()}
+}
+
+func unexpectedData(data any) text {
+	return text{"Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data)}
+}
+
+// Plan.
+
+func missingPassword() text {
+	return text{"Missing SIP password", "A new SIP user needs a password. Set password_wo and password_wo_version (Terraform 1.11 and later, OpenTofu 1.11 and later; never stored in state), " +
+		"or password (stored in state, marked sensitive). To manage an existing user without changing its password, import it instead."}
+}
+
+func phonesNeedPassword(id string) text {
+	return text{"SIP phones may need a new password", fmt.Sprintf("SIP user %s changes its login or SIP connection, and this configuration has no password to send with the change. "+
+		"The SIP digest credentials derive from login, connection and password, so an API that keeps only the digests cannot carry the old password over: "+
+		"phones registered as this user may fail to register until a new password is set. Set password_wo and password_wo_version (or password) to send one with the change.", id)}
+}
+
+func passwordWONeedsCLI() text {
+	return text{"password_wo needs Terraform 1.11 or OpenTofu 1.11, or later", "This CLI does not support write-only arguments, which Terraform 1.11 and OpenTofu 1.11 introduced. " +
+		"Upgrade to Terraform 1.11 or later (or OpenTofu 1.11 or later), or set the password with the `password` argument instead (stored in state, marked sensitive)."}
+}
+
+func connectionNotFound(connection string, err error, baseURL string) text {
+	return text{"SIP connection not found", fmt.Sprintf("There is no SIP connection %s: the API answered 404 to listing its users (%s). "+
+		"Check the uuid in the OpenTact portal, and that base_url (%s) is the API's address.", connection, err, baseURL)}
+}
+
+func loginCheckSkipped(connection string, err error) text {
+	return text{"Login check skipped", fmt.Sprintf("The plan could not check the logins of new SIP users on SIP connection %s against the API, because listing its users failed: %s\n\n"+
+		"The plan goes on; a login that is taken still fails at apply.%s", connection, err, remedyOf(err, fixedTime))}
+}
+
+func loginTaken(holder, login, connection string) text {
+	return text{"SIP login already taken", fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n"+
+		"To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). "+
+		"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. "+
+		"Otherwise choose another login. (If this address is that user, marked with terraform taint, "+
+		"run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)", holder, login, connection, connection, login, holder)}
+}
+
+// Apply.
+
+func createFailed(err error, req opentact.CreateUserRequest, op operationTime) text {
+	importHint := fmt.Sprintf("terraform import ADDRESS %s/%s (or an import block with that id)", req.SIPConnectionUUID, req.Login)
+	var foreign *opentact.ForeignHolderError
+	switch {
+	case errors.As(err, &foreign):
+		return text{"Cannot create the SIP user", fmt.Sprintf("%s.\n\nTerraform does not take over existing users silently. To manage that user with Terraform, import it: %s.", foreign, importHint)}
+	case errors.Is(err, opentact.ErrConflict):
+		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. Terraform does not take over existing users silently. "+
+			"To manage it with Terraform, import it: %s.", err, req.Login, req.SIPConnectionUUID, importHint)}
+	case errors.Is(err, opentact.ErrUnknownOutcome):
+		return unknownOutcome(err, req, op, importHint)
+	}
+	return text{"Cannot create the SIP user", apiDetail(err, op)}
+}
+
+// unknownOutcome is a create that may have reached the API, which looking
+// did not settle.
+func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime, importHint string) text {
+	var apiErr *opentact.APIError
+	if !errors.As(err, &apiErr) {
+		return text{"SIP user creation outcome unknown", err.Error()}
+	}
+	var what string
+	switch {
+	case apiErr.Timeout == opentact.OperationTimeout && op.setting != "":
+		what = fmt.Sprintf("the create ran out of its time (%s) before the API answered", op.setting)
+	case apiErr.Timeout == opentact.RequestTimeout:
+		what = fmt.Sprintf("no answer came within request_timeout (%s)", apiErr.RequestLimit)
+	case apiErr.Status != 0:
+		what = fmt.Sprintf("the last answer was HTTP %d (%s)", apiErr.Status, firstOf(apiErr.Message, apiErr.Cause))
+	default:
+		what = "the connection broke after the request was sent (" + apiErr.Cause + ")"
+	}
+	looked := "looking for the login on the connection afterwards found no user with it, but the API may still be processing the request"
+	if apiErr.LookupErr != nil {
+		looked = "looking for the login on the connection afterwards failed too: " + apiErr.LookupErr.Error()
+	}
+	detail := fmt.Sprintf("Creating SIP user %q on SIP connection %s may have reached the API, but %s; %s. Nothing was written to the state.\n\n"+
+		"Before applying again, check SIP connection %s for login %q (in the OpenTact portal, or with the opentact_sip_users data source). "+
+		"If the user is there and is the one this configuration describes, import it: %s. If it is not there, apply again.",
+		req.Login, req.SIPConnectionUUID, what, looked, req.SIPConnectionUUID, req.Login, importHint)
+	if apiErr.Timeout == opentact.OperationTimeout && op.setting != "" {
+		detail += fmt.Sprintf(" If creates often run out of time, raise the resource's %s.", op.setting)
+	}
+	return text{"SIP user creation outcome unknown", detail}
+}
+
+func adopted(login, connection, id string, passwordErr error) text {
+	detail := fmt.Sprintf("The answer to creating SIP user %q on SIP connection %s was lost. The provider looked and found the user this create made (%s, every field as sent, created after the create began), and manages it.",
+		login, connection, id)
+	if passwordErr != nil {
+		detail += fmt.Sprintf(" Setting its password again failed (%s); the user was created with the configured password unless another client made an identical user in the same seconds. "+
+			"To be sure, set the password again (change password, or increase password_wo_version).", passwordErr)
+	}
+	return text{"SIP user adopted after a lost answer", detail}
+}
+
+func unexpectedAnswer(attribute string) text {
+	return text{"Unexpected answer from the OpenTact API", "The API returned " + attribute + " that is not an RFC 3339 date-time. Please report this to OpenTact support."}
+}
+
+func readFailed(err error, op operationTime) text {
+	return text{"Cannot read the SIP user", apiDetail(err, op)}
+}
+
+func importNoSuchUser(id string, err error, baseURL string) text {
+	return text{"Cannot import the SIP user", fmt.Sprintf("There is no SIP user with uuid %s: the API answered 404 (%s). Check the uuid, and that base_url (%s) is the API's address.", id, err, baseURL)}
+}
+
+func userGone(id, login, connection string) text {
+	return text{"SIP user no longer exists", fmt.Sprintf("The SIP user %s (login %s) was deleted outside Terraform: the API answered 404 and the list of SIP connection %s no longer has it. "+
+		"It is removed from the state, and this plan creates it again. Creating it needs a password in the configuration (password_wo or password); "+
+		"a user that was imported and managed without one cannot be re-created until one is set.", id, login, connection)}
+}
+
+func updateFailed(err error, login, connection string, op operationTime) text {
+	detail := apiDetail(err, op)
+	switch {
+	case errors.Is(err, opentact.ErrConflict):
+		detail = fmt.Sprintf("%s\n\nAnother SIP user already has login %q on SIP connection %s; choose another login.", err, login, connection)
+	case errors.Is(err, opentact.ErrNotFound):
+		detail = fmt.Sprintf("%s\n\nThe user, or the SIP connection it is being moved to, does not exist. Run terraform apply -refresh-only to see what changed.", err)
+	}
+	return text{"Cannot update the SIP user", detail}
+}
+
+func deleteFailed(err error, op operationTime) text {
+	return text{"Cannot delete the SIP user", apiDetail(err, op)}
+}
+
+func importFailed(err error) text {
+	var noLogin *opentact.NoSuchLoginError
+	if errors.As(err, &noLogin) {
+		return text{"Cannot import the SIP user", fmt.Sprintf("SIP connection %s has no user with login %q. Check the login (logins are case-sensitive), or import the user by its uuid.",
+			noLogin.Connection, noLogin.Login)}
+	}
+	return text{"Cannot import the SIP user", apiDetail(err, fixedTime)}
+}
+
+func badImportID(id string) text {
+	return text{"Cannot import the SIP user", fmt.Sprintf("The import ID %q is neither a SIP user uuid nor <sip_connection_uuid>/<login>, for example 6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10/alice001.", id)}
+}
+
+func invalidIdentity(id string) text {
+	return text{"Invalid SIP user identity", fmt.Sprintf("The identity's id %q is not a SIP user uuid such as 3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b.", id)}
+}
+
+// Data sources and the list resource.
+
+func lookupFailed(err error, id, login, connection string) text {
+	var noLogin *opentact.NoSuchLoginError
+	switch {
+	case errors.As(err, &noLogin):
+		return text{"Cannot find the SIP user", fmt.Sprintf("SIP connection %s has no user with login %q. Check the login (logins are case-sensitive), "+
+			"or list the connection's users with the opentact_sip_users data source.", noLogin.Connection, noLogin.Login)}
+	case errors.Is(err, opentact.ErrNotFound) && id != "":
+		return text{"Cannot find the SIP user", fmt.Sprintf("%s\n\nNo SIP user has id %s (or base_url is not the API's address).", err, id)}
+	case errors.Is(err, opentact.ErrNotFound):
+		return text{"Cannot find the SIP user", fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it.", err, connection)}
+	}
+	return text{"Cannot find the SIP user", apiDetail(err, fixedTime)}
+}
+
+func listFailed(err error, connection string) text {
+	detail := apiDetail(err, fixedTime)
+	if errors.Is(err, opentact.ErrNotFound) {
+		detail = fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it. Check the uuid in the OpenTact portal, and that base_url is the API's address.", err, connection)
+	}
+	return text{"Cannot list the SIP users", detail}
+}
+
+// What any failed call means and what to do about it.
+
+// apiDetail is the detail of a failed call: the client's account of it, and
+// what to do.
+func apiDetail(err error, op operationTime) string {
+	return err.Error() + remedyOf(err, op)
+}
+
+// remedyOf is what to do about a failed call, as paragraphs to append to its
+// account ("" when the account says it all).
+func remedyOf(err error, op operationTime) string {
+	var unconfirmed *opentact.UnconfirmedError
+	var apiErr *opentact.APIError
+	if errors.As(err, &unconfirmed) {
+		return fmt.Sprintf("\n\nA wrong base_url or a proxy that answers for the API gives 404 for every call, so nothing is removed on a 404 alone. Check base_url. "+
+			"If SIP connection %s was deleted together with its users, remove the user from the state with terraform state rm ADDRESS.", unconfirmed.Connection)
+	}
+	if !errors.As(err, &apiErr) {
+		return ""
+	}
+	var parts []string
+	if apiErr.Withheld {
+		parts = append(parts, "The API's message is left out: it contained the password this call sent, which is too short to cut out of it.")
+	}
+	if r := callRemedy(apiErr, op); r != "" {
+		parts = append(parts, r)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "\n\n" + strings.Join(parts, " ")
+}
+
+// callRemedy is what to do about a failed call, by what it went through.
+func callRemedy(e *opentact.APIError, op operationTime) string {
+	switch {
+	case e.Certificate != nil:
+		return certificateRemedy(e.Certificate)
+	case errors.Is(e, opentact.ErrUnreachable):
+		return unreachableRemedy(e)
+	case errors.Is(e, opentact.ErrRateLimit):
+		return fmt.Sprintf("Gave up after %s, %s of it waiting for the API's rate limit, through %d rate-limit answers (429). %s, "+
+			"set the provider's max_requests_per_second to the account's limit, or lower terraform -parallelism.",
+			round(e.Elapsed), round(e.RateWait), e.RateLimited, raiseTime(op))
+	case e.Timeout == opentact.RequestTimeout:
+		return fmt.Sprintf("No answer came within request_timeout (%s), after %d attempts. If the API is slow to answer, raise the provider's request_timeout.", e.RequestLimit, e.Attempts)
+	case e.Timeout == opentact.OperationTimeout:
+		return fmt.Sprintf("The operation's time (%s) ran out after %d attempts. %s.", shortDuration(op.limit), e.Attempts, raiseTime(op))
+	case e.NotAPI && e.Status == 404:
+		return fmt.Sprintf("The answer to %s %s is not the OpenTact API's answer (a 404 without the API's error envelope), so it says nothing about the object. "+
+			"Check base_url and any proxy between Terraform and the API (HTTPS_PROXY, NO_PROXY).", e.Method, e.URL)
+	case e.NotAPI || errors.Is(e, opentact.ErrBadAnswer):
+		return "Something other than the OpenTact API may have answered: check base_url and any proxy between Terraform and the API (HTTPS_PROXY, NO_PROXY)."
+	case e.RedirectTo != "":
+		return "The token is only sent to base_url's host: if " + e.RedirectTo + " is the API, set base_url to it."
+	case errors.Is(e, opentact.ErrAuth) && e.Enveloped:
+		return "The API refused the token. Check that " + envToken + " (or the provider's token) holds a current token of the account that owns the SIP connection."
+	case errors.Is(e, opentact.ErrServer) && e.Retries > 0:
+		return fmt.Sprintf("Gave up after %d retries (max_retries).", e.Retries)
+	case errors.Is(e, opentact.ErrNoAnswer):
+		return fmt.Sprintf("The connection broke after %d attempts (max_retries %d). Check the network and any proxy between Terraform and the API.", e.Attempts, e.Retries)
+	}
+	return ""
+}
+
+func certificateRemedy(p *opentact.CertificateProblem) string {
+	switch p.Reason {
+	case opentact.CertUntrusted:
+		return fmt.Sprintf("The certificate of %s is not trusted on this machine: it is signed by an authority the system does not know, "+
+			"as with a TLS-inspecting proxy or a missing CA bundle. Nothing was sent. Trust that CA: set the provider's ca_certificate to its PEM certificate, "+
+			"or add it to the system's certificate store (on Linux, SSL_CERT_FILE names a bundle file to use instead).", p.Host)
+	case opentact.CertExpired:
+		return fmt.Sprintf("The certificate of %s has expired or is not valid yet (%s). Nothing was sent. Check this machine's clock; otherwise the API's certificate must be renewed.", p.Host, p.Detail)
+	case opentact.CertWrongHost:
+		return fmt.Sprintf("The certificate that answered is issued for another host than %s (%s). Nothing was sent. Check base_url, and any proxy or DNS entry in between.", p.Host, p.Detail)
+	}
+	return fmt.Sprintf("The certificate of %s was refused (%s). Nothing was sent.", p.Host, p.Detail)
+}
+
+func unreachableRemedy(e *opentact.APIError) string {
+	if e.Unreachable {
+		return fmt.Sprintf("An earlier call found that nothing reaches the API at %s, so this one was not tried. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.", e.Host)
+	}
+	return fmt.Sprintf("Nothing reached the API at %s (tried %d times over %s): the request was never sent. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.",
+		e.Host, e.Attempts, round(e.Elapsed))
+}
+
+// raiseTime says how to give an operation more time.
+func raiseTime(op operationTime) string {
+	if op.setting == "" {
+		return fmt.Sprintf("This lookup has a fixed %s: try again later", shortDuration(op.limit))
+	}
+	return "Give the operation more time in the resource's " + op.setting
+}
+
+// round keeps a duration readable in a message.
+func round(d time.Duration) time.Duration {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,99 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+// The client returns data; these are the sentences the provider makes of
+// it, from real failures against the emulator.
+
+func testClient(t *testing.T, emu *emulator.Server, mutate ...func(*opentact.Config)) *opentact.Client {
+	t.Helper()
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	cfg := opentact.Config{BaseURL: srv.URL, Token: emu.Token(), MaxRetries: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond,
+		Pacer: opentact.NewPacer(0)}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	c, err := opentact.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func says(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s does not say %q:\n%s", what, w, got)
+		}
+	}
+}
+
+func TestRateLimitAdviceNamesWhatToChange(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	emu.InjectFault(emulator.Fault{Status: 429, RetryAfter: "0", Times: 1000})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := testClient(t, emu).ListUsers(ctx, emulator.SeedConnections[0].UUID)
+	says(t, "the rate-limit error", readFailed(err, timeoutsOf("read", 2*time.Minute)).detail,
+		"Gave up after", "rate-limit answers (429)", `timeouts { read = "2m" }`, "max_requests_per_second", "-parallelism")
+}
+
+// A create that ran out of its timeouts.create names the setting once, says
+// what to check, and repeats no prefix.
+func TestCreateTimeoutSaysWhichSettingRanOut(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	emu.InjectFault(emulator.Fault{Method: "POST", Hang: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "slow0002", Password: "slow-secret-2"}
+	_, err := testClient(t, emu).CreateUser(ctx, req)
+	if !errors.Is(err, opentact.ErrUnknownOutcome) {
+		t.Fatalf("err = %v, want an unknown outcome", err)
+	}
+	got := createFailed(err, req, timeoutsOf("create", 300*time.Millisecond))
+	says(t, "the unknown outcome", got.summary+"\n"+got.detail, "SIP user creation outcome unknown", `ran out of its time (timeouts { create = "300ms" })`,
+		"found no user with it", "Before applying again, check SIP connection", "terraform import ADDRESS "+req.SIPConnectionUUID+"/slow0002")
+	if strings.Count(got.detail, "outcome unknown") > 0 || strings.Contains(got.detail, ": To ") || strings.Count(got.detail, "timeouts { create") != 2 {
+		t.Errorf("the detail repeats itself or has a stray capital:\n%s", got.detail)
+	}
+}
+
+func TestNotAPIAnswerPointsAtBaseURL(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	emu.InjectFault(emulator.Fault{Status: 404, HTML: true})
+	c := testClient(t, emu)
+	_, err := c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	says(t, "the proxy's 404", readFailed(err, timeoutsOf("read", time.Minute)).detail,
+		"not the OpenTact API's answer", c.BaseURL()+"/rest/sip/connection/user/3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", "Check base_url")
+}
+
+func TestLoginNotOnTheConnectionSaysSo(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	connection := emulator.SeedConnections[0].UUID
+	_, err := testClient(t, emu).FindUserByLogin(context.Background(), connection, "nobody01")
+	got := lookupFailed(err, "", "nobody01", connection).detail
+	says(t, "the missing login", got, "SIP connection "+connection+` has no user with login "nobody01"`)
+	if strings.Contains(got, "HTTP") || strings.Contains(got, "does not exist") {
+		t.Errorf("the connection exists (its list answered): %s", got)
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 2 * time.Second: "2s", 90 * time.Second: "1m30s", time.Hour: "1h", 300 * time.Millisecond: "300ms"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
+)
+
+// The plan logic of opentact_sip_user: what ModifyPlan checks and records
+// before anything is applied (plan_checks_test.go and
+// sip_user_plan_test.go test it).
+
+// privateID is the planned-private key that holds the uuid of the user a
+// plan starts from. Terraform hands the first plan's planned private to the
+// create half of a replacement (-replace, replace_triggered_by), whose prior
+// state is null: the plan checks read it to know that the login's holder is
+// the user being replaced. It lives only in plans (Create starts with an
+// empty private state; Update drops it first): in every resource's state it
+// would grow the state Terraform rewrites after each change.
+const privateID = "id"
+
+// ModifyPlan records the prior uuid in the planned private state (see
+// privateID), requires a password to create a user (an imported one may be
+// managed without one), warns when a rename or move cannot send one, and
+// runs the plan checks.
+func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	// Most plans change neither login nor connection: they read five
+	// attributes here and set the private id, nothing more (a plan of 1,000
+	// users runs this 1,000 times).
+	var planned, prior userKey
+	var priorID types.String
+	resp.Diagnostics.Append(planned.from(ctx, req.Plan)...)
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(prior.from(ctx, req.State)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
+		if resp.Private != nil { // the framework always sets it; a unit test may not
+			resp.Diagnostics.Append(planPriorID(ctx, priorID.ValueString(), resp.Private)...)
+		}
+	}
+	moving := !creating && (!planned.login.Equal(prior.login) || !planned.connection.Equal(prior.connection))
+	if resp.Diagnostics.HasError() || !creating && !moving {
+		return
+	}
+	var password, wo, priorPassword types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password"), &password)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
+	if !creating {
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("password"), &priorPassword)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	noPassword := password.IsNull() && wo.IsNull()
+	if creating && noPassword {
+		missingPassword().addError(&resp.Diagnostics, path.Root("password_wo"))
+		return
+	}
+	if moving && noPassword && priorPassword.IsNull() {
+		phonesNeedPassword(priorID.ValueString()).addWarning(&resp.Diagnostics, path.Root("login"))
+	}
+	if r.data != nil && r.data.planChecks {
+		self := priorID.ValueString()
+		if creating {
+			self = priorUserID(ctx, req.Private)
+		}
+		r.checkLogin(ctx, planned, self, &resp.Diagnostics)
+	}
+}
+
+// userKey is what makes a user unique: its login on its connection.
+type userKey struct{ login, connection types.String }
+
+func (k *userKey) from(ctx context.Context, data interface {
+	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+},
+) diag.Diagnostics {
+	diags := data.GetAttribute(ctx, path.Root("login"), &k.login)
+	diags.Append(data.GetAttribute(ctx, path.Root("sip_connection_uuid"), &k.connection)...)
+	return diags
+}
+
+// checkLogin is the plan check of a login about to be taken: the SIP
+// connection must exist and no user but self may hold the login. It never
+// blocks a plan on a failed lookup: the apply still reports a conflict.
+func (r *sipUserResource) checkLogin(ctx context.Context, planned userKey, self string, diags *diag.Diagnostics) {
+	if planned.login.IsUnknown() || planned.connection.IsUnknown() {
+		return
+	}
+	connection, login := planned.connection.ValueString(), planned.login.ValueString()
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
+	holder, checked, err := r.client.LoginHolder(ctx, connection, login)
+	switch {
+	case !checked:
+	case errors.Is(err, opentact.ErrNotFound):
+		connectionNotFound(connection, err, r.client.BaseURL()).addError(diags, path.Root("sip_connection_uuid"))
+	case err != nil:
+		if _, warned := r.data.skipWarned.LoadOrStore(connection, true); !warned {
+			loginCheckSkipped(connection, err).addWarning(diags)
+		}
+	case holder != nil && holder.UUID != self:
+		loginTaken(holder.UUID, login, connection).addError(diags, path.Root("login"))
+	}
+}
+
+// planPriorID puts the uuid of the user a plan starts from into the planned
+// private state (see privateID).
+func planPriorID(ctx context.Context, id string, private interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+},
+) diag.Diagnostics {
+	if !uuidRegexp.MatchString(id) {
+		return nil
+	}
+	return private.SetKey(ctx, privateID, []byte(`"`+id+`"`))
+}
+
+// priorUserID is the uuid the prior private state holds, or "".
+func priorUserID(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+},
+) string {
+	if private == nil {
+		return ""
+	}
+	raw, _ := private.GetKey(ctx, privateID)
+	id := strings.Trim(string(raw), `"`)
+	if !uuidRegexp.MatchString(id) {
+		return ""
+	}
+	return id
+}
+
+// ValidateConfig explains what to do when a CLI without write-only
+// arguments meets password_wo.
+func (r *sipUserResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var wo types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
+	if wo.IsNull() || req.ClientCapabilities.WriteOnlyAttributesAllowed {
+		return
+	}
+	passwordWONeedsCLI().addError(&resp.Diagnostics, path.Root("password_wo"))
+}
+
+// keepUnlessConnectionChanges keeps facts of the user's SIP connection
+// (its name, the owning account) known in the plan unless the user moves.
+// Create and Update keep what the plan said (keepPlannedFacts), so a
+// connection renamed between plan and apply cannot break the apply; the
+// next refresh shows the new name.
+type keepUnlessConnectionChanges struct{}
+
+func (keepUnlessConnectionChanges) Description(context.Context) string {
+	return "Keeps the prior value unless sip_connection_uuid changes."
+}
+
+func (m keepUnlessConnectionChanges) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (keepUnlessConnectionChanges) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || !req.PlanValue.IsUnknown() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var planned, prior types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("sip_connection_uuid"), &planned)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("sip_connection_uuid"), &prior)...)
+	if planned.Equal(prior) {
+		resp.PlanValue = req.StateValue
+	}
+}
