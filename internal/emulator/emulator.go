@@ -115,6 +115,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, req *Request, bod
 	switch {
 	case fault == nil || !fault.answers():
 		s.serveAPI(w, r, body)
+	case fault.Override != nil:
+		s.overridden(w, r, body, fault)
 	case fault.AfterWork:
 		// Do the work, throw the answer away, then misbehave.
 		s.serveAPI(discard{header: http.Header{}}, r, body)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 )
 
@@ -26,6 +27,9 @@ type Fault struct {
 	// Hang never answers: the request waits until the client gives up (its
 	// timeout, or a cancel). With AfterWork, the work is done first.
 	Hang bool `json:"hang,omitempty"`
+	// Override does the request's work and answers the API's own answer
+	// with these payload fields replaced (a malformed created_on, say).
+	Override map[string]any `json:"override,omitempty"`
 
 	// Foreign matches only requests that create a user. Before the request's
 	// work or fault answer, a colleague creates a user with the same login on
@@ -50,7 +54,25 @@ func (f *Fault) matches(r *http.Request) bool {
 // answers reports whether the fault replaces the API's answer; a fault that
 // only sets Foreign does not.
 func (f *Fault) answers() bool {
-	return !f.Foreign || f.Status != 0 || f.HTML || f.Body != "" || f.Empty || f.Drop || f.RedirectTo != "" || f.Hang
+	return !f.Foreign || f.Status != 0 || f.HTML || f.Body != "" || f.Empty || f.Drop || f.RedirectTo != "" || f.Hang || f.Override != nil
+}
+
+// overridden answers r as the API does, with the payload fields of f.Override
+// replaced.
+func (s *Server) overridden(w http.ResponseWriter, r *http.Request, body []byte, f *Fault) {
+	rec := httptest.NewRecorder()
+	s.serveAPI(rec, r, body)
+	var answer map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+		writeJSON(w, rec.Code, map[string]any{"success": false, "message": "emulator: cannot override " + err.Error(), "status": rec.Code})
+		return
+	}
+	if payload, ok := answer["payload"].(map[string]any); ok {
+		for k, v := range f.Override {
+			payload[k] = v
+		}
+	}
+	writeJSON(w, rec.Code, answer)
 }
 
 func (f *Fault) apply(w http.ResponseWriter, r *http.Request) {

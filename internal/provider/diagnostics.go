@@ -159,8 +159,37 @@ func loginTaken(holder, login, connection string) text {
 	return text{"SIP login already taken", fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n"+
 		"To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). "+
 		"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. "+
+		"If this configuration renames or moves that user away from the login in this same apply, add depends_on = [<the resource whose id is %s>] to this resource, "+
+		"so that the login is given up before it is taken; but if that user takes this resource's current login in exchange (a swap), "+
+		"that cannot happen in one apply: rename one of them to a temporary login and apply, then apply the rest. "+
 		"Otherwise choose another login. (If this address is that user, marked with terraform taint, "+
-		"run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)", holder, login, connection, connection, login, holder)}
+		"run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)", holder, login, connection, connection, login, holder, holder)}
+}
+
+func loginSwap(holder, login, connection string) text {
+	return text{"SIP logins swapped in one apply", fmt.Sprintf("SIP user %s gives login %q on SIP connection %s up in this plan, but takes this resource's current login in exchange: "+
+		"a swap of two logins cannot happen in one apply, since each login is held until the other is free (and depends_on between the two would be a cycle). "+
+		"Rename one of them to a temporary login and apply, then apply the rest; or apply the two renames one after the other.", holder, login, connection)}
+}
+
+func tokenRefused(status int, connection string, fromEnv bool) text {
+	source := "the provider's token"
+	if fromEnv {
+		source = "the " + envToken + " environment variable"
+	}
+	detail := fmt.Sprintf("The API refused the token from %s (HTTP %d) when the plan listed the users of SIP connection %s to check new logins, "+
+		"so this plan cannot be trusted: its apply would fail the same way. Set a current token of the account that owns the connection.", source, status, connection)
+	if status == 403 {
+		detail = fmt.Sprintf("The API refused the token from %s (HTTP 403) when the plan listed the users of SIP connection %s to check new logins: "+
+			"the token is not valid, or it has no access to that connection. This plan cannot be trusted: its apply would fail the same way. "+
+			"Set a current token of the account that owns the connection, or check the connection's uuid.", source, connection)
+	}
+	return text{"OpenTact API token refused", detail}
+}
+
+func apiUnreachable(err error) text {
+	return text{"OpenTact API unreachable", fmt.Sprintf("The plan could not reach the API to check new logins: %s%s\n\n"+
+		"To plan without the API (offline), set plan_checks = false in the provider block, or OPENTACT_PLAN_CHECKS=false.", err, remedyOf(err, fixedTime))}
 }
 
 // Apply.
@@ -224,6 +253,12 @@ func adopted(login, connection, id string, passwordErr error) text {
 
 func unexpectedAnswer(attribute string) text {
 	return text{"Unexpected answer from the OpenTact API", "The API returned " + attribute + " that is not an RFC 3339 date-time. Please report this to OpenTact support."}
+}
+
+func partlyRead(id string, attributes []string) text {
+	return text{"SIP user saved with part of the API's answer unread", fmt.Sprintf("The API accepted the change of SIP user %s, but its answer had %s in a form that is not an RFC 3339 date-time. "+
+		"The user is in the state with the values the plan gave (or none, for values only the API sets); the next refresh reads it again. "+
+		"If this repeats, please report it to OpenTact support.", id, strings.Join(attributes, ", "))}
 }
 
 func readFailed(err error, op operationTime) text {

@@ -112,8 +112,9 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("How many times a call is retried after an unavailable service (503), a gateway error (502, 504) or a broken connection, with jittered exponential backoff that honours `Retry-After`. "+
-					"Reads, updates and deletes are retried; a create is sent again only by the resource's own logic, which never makes a second user (see the resource's documentation). "+
+				MarkdownDescription: fmt.Sprintf("How many times a call is retried after an unavailable service (503), a gateway error (502, 504), or an answer lost after the request was sent (a broken connection, no answer within `request_timeout`), with jittered exponential backoff that honours `Retry-After`. "+
+					"A create is sent again too: a second create meets the login, and the provider then looks up the user the first one made, never making a second user (see the resource's documentation). "+
+					"A request that reached nothing (connection refused, unknown host, failed TLS handshake) is retried for 5 seconds instead, whatever this count; `0` turns those retries off too. "+
 					"A rate limit (429) is not counted here: it is retried until the operation's timeout. Defaults to %d.", opentact.DefaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -346,9 +347,12 @@ type providerData struct {
 	planChecks bool
 	// tokenFromEnv tells where the token came from, for messages.
 	tokenFromEnv bool
-	// skipWarned holds the SIP connections whose skipped plan check was
-	// already reported: one warning per connection, not one per user.
+	// skipWarned holds what the plan checks have already said: the SIP
+	// connections whose check was skipped (one warning each), and
+	// planRefused (one error for the whole plan).
 	skipWarned sync.Map
+	// handovers are the logins that this configuration's plans give up.
+	handovers handovers
 }
 
 // providerDataFrom takes the data that Configure stored; nil data means the

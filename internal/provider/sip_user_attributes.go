@@ -116,25 +116,35 @@ var computedFieldDescriptions = map[string]string{
 	"account_uuid":        "The uuid of the account that owns the user.",
 }
 
-// fromAPI fills the fields from an answer of the API. An RFC 3339 field
-// keeps its prior spelling when the API's value is the same instant, so a
-// configured "+02:00" offset does not diff against the API's UTC.
+// fromAPI fills the fields from an answer of the API; a value that cannot
+// be read is an error.
 func (f *sipUserFields) fromAPI(u *opentact.User) diag.Diagnostics {
 	var diags diag.Diagnostics
+	for _, name := range f.readAPI(u) {
+		unexpectedAnswer(name).addError(&diags)
+	}
+	return diags
+}
+
+// readAPI fills the fields from an answer of the API and returns the
+// attributes whose value could not be read (left null). An RFC 3339 field
+// keeps its prior spelling when the API's value is the same instant, so a
+// configured "+02:00" offset does not diff against the API's UTC.
+func (f *sipUserFields) readAPI(u *opentact.User) (unreadable []string) {
 	f.SIPConnectionUUID = types.StringValue(u.SIPConnection.UUID)
 	f.Login = types.StringValue(u.Login)
 	for _, of := range optionalFields {
 		dst, fresh := of.field(f), optionalValue(u.Fields[of.api])
 		if of.rfc3339 {
-			fresh = sameInstantOr(*dst, rfc3339Value(fresh, of.name, &diags))
+			fresh = sameInstantOr(*dst, rfc3339Value(fresh, of.name, &unreadable))
 		}
 		*dst = fresh
 	}
-	f.CreatedOn = timetypes.RFC3339{StringValue: rfc3339Value(types.StringValue(u.CreatedOn), "created_on", &diags)}
-	f.ModifiedOn = timetypes.RFC3339{StringValue: rfc3339Value(types.StringValue(u.ModifiedOn), "modified_on", &diags)}
+	f.CreatedOn = timetypes.RFC3339{StringValue: rfc3339Value(types.StringValue(u.CreatedOn), "created_on", &unreadable)}
+	f.ModifiedOn = timetypes.RFC3339{StringValue: rfc3339Value(types.StringValue(u.ModifiedOn), "modified_on", &unreadable)}
 	f.SIPConnectionName = types.StringValue(u.SIPConnection.Name)
 	f.AccountUUID = types.StringValue(u.Account.UUID)
-	return diags
+	return unreadable
 }
 
 // createRequest is the create call that makes the planned user.
@@ -224,13 +234,13 @@ func sameInstantOr(prior, fresh types.String) types.String {
 }
 
 // rfc3339Value is v when it is null or an RFC 3339 date-time; otherwise
-// the answer is reported as unexpected and the value dropped.
-func rfc3339Value(v types.String, name string, diags *diag.Diagnostics) types.String {
+// name is added to unreadable and the value dropped.
+func rfc3339Value(v types.String, name string, unreadable *[]string) types.String {
 	if v.IsNull() || v.ValueString() == "" {
 		return types.StringNull()
 	}
 	if _, err := time.Parse(time.RFC3339Nano, v.ValueString()); err != nil {
-		unexpectedAnswer(name).addError(diags)
+		*unreadable = append(*unreadable, name)
 		return types.StringNull()
 	}
 	return v

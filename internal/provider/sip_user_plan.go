@@ -70,12 +70,18 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if moving && noPassword && priorPassword.IsNull() {
 		phonesNeedPassword(priorID.ValueString()).addWarning(&resp.Diagnostics, path.Root("login"))
 	}
-	if r.data != nil && r.data.planChecks {
+	if r.data == nil {
+		return
+	}
+	if moving && known(planned) {
+		r.data.handovers.plan(prior.key(), priorID.ValueString(), planned.key())
+	}
+	if r.data.planChecks {
 		self := priorID.ValueString()
 		if creating {
 			self = priorUserID(ctx, req.Private)
 		}
-		r.checkLogin(ctx, planned, self, &resp.Diagnostics)
+		r.checkLogin(ctx, planned, prior, self, &resp.Diagnostics)
 	}
 }
 
@@ -91,11 +97,21 @@ func (k *userKey) from(ctx context.Context, data interface {
 	return diags
 }
 
+// key is the login on its connection.
+func (k userKey) key() loginKey {
+	return loginKey{connection: k.connection.ValueString(), login: k.login.ValueString()}
+}
+
+// known reports whether both parts of k are known at plan time.
+func known(k userKey) bool { return !k.login.IsUnknown() && !k.connection.IsUnknown() }
+
 // checkLogin is the plan check of a login about to be taken: the SIP
-// connection must exist and no user but self may hold the login. It never
-// blocks a plan on a failed lookup: the apply still reports a conflict.
-func (r *sipUserResource) checkLogin(ctx context.Context, planned userKey, self string, diags *diag.Diagnostics) {
-	if planned.login.IsUnknown() || planned.connection.IsUnknown() {
+// connection must exist and no user but self may hold the login, unless a
+// plan of this process gives it up (see handovers). A refused token or an
+// API that cannot be reached fails the plan; another failed lookup only
+// warns, since the apply still reports a conflict.
+func (r *sipUserResource) checkLogin(ctx context.Context, planned, prior userKey, self string, diags *diag.Diagnostics) {
+	if !known(planned) {
 		return
 	}
 	connection, login := planned.connection.ValueString(), planned.login.ValueString()
@@ -107,13 +123,43 @@ func (r *sipUserResource) checkLogin(ctx context.Context, planned userKey, self 
 	case errors.Is(err, opentact.ErrNotFound):
 		connectionNotFound(connection, err, r.client.BaseURL()).addError(diags, path.Root("sip_connection_uuid"))
 	case err != nil:
-		if _, warned := r.data.skipWarned.LoadOrStore(connection, true); !warned {
-			loginCheckSkipped(connection, err).addWarning(diags)
+		r.checkFailed(connection, err, diags)
+	case holder == nil || holder.UUID == self:
+	case r.data.handovers.releasedBy(planned.key(), holder.UUID):
+		if takes, ok := r.data.handovers.takenBy(holder.UUID); ok && !prior.connection.IsNull() && takes == prior.key() {
+			loginSwap(holder.UUID, login, connection).addError(diags, path.Root("login"))
 		}
-	case holder != nil && holder.UUID != self:
+	default:
 		loginTaken(holder.UUID, login, connection).addError(diags, path.Root("login"))
 	}
 }
+
+// checkFailed reports a plan check that could not be made: an error when
+// the API refused the token or cannot be reached (the plan cannot be
+// trusted), once for the whole plan; otherwise a warning, once per
+// connection.
+func (r *sipUserResource) checkFailed(connection string, err error, diags *diag.Diagnostics) {
+	var apiErr *opentact.APIError
+	errors.As(err, &apiErr)
+	switch {
+	case apiErr != nil && apiErr.Enveloped && errors.Is(err, opentact.ErrAuth):
+		if _, said := r.data.skipWarned.LoadOrStore(planRefused, true); !said {
+			tokenRefused(apiErr.Status, connection, r.data.tokenFromEnv).addError(diags)
+		}
+	case errors.Is(err, opentact.ErrUnreachable) || errors.Is(err, opentact.ErrCertificate):
+		if _, said := r.data.skipWarned.LoadOrStore(planRefused, true); !said {
+			apiUnreachable(err).addError(diags)
+		}
+	default:
+		if _, warned := r.data.skipWarned.LoadOrStore(connection, true); !warned {
+			loginCheckSkipped(connection, err).addWarning(diags)
+		}
+	}
+}
+
+// planRefused is the key of skipWarned under which a plan check's error
+// that concerns every connection is reported, once.
+const planRefused = "\x00refused"
 
 // planPriorID puts the uuid of the user a plan starts from into the planned
 // private state (see privateID).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,6 +178,10 @@ func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest
 
 	body := createRequest(plan, wo)
 	res, err := r.client.CreateUser(ctx, body)
+	if errors.Is(err, opentact.ErrConflict) && r.data.handovers.await(ctx, loginKey{body.SIPConnectionUUID, body.Login}, loginKey{}) {
+		// A user of this configuration has just given the login up.
+		res, err = r.client.CreateUser(ctx, body)
+	}
 	if err != nil {
 		createFailed(err, body, op).addError(&resp.Diagnostics)
 		return
@@ -187,8 +192,7 @@ func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest
 	tflog.Debug(ctx, "created SIP user", map[string]any{"id": res.User.UUID, "adopted": res.Adopted})
 	planned := plan
 	plan.ID = types.StringValue(res.User.UUID)
-	resp.Diagnostics.Append(plan.fromAPI(res.User)...)
-	plan.keepPlannedFacts(planned)
+	plan.fromWrite(res.User, planned, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	r.setIdentity(ctx, res.User.UUID, resp.Identity, &resp.Diagnostics)
 }
@@ -255,14 +259,13 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 		return
 	}
 	tflog.Debug(ctx, "modifying SIP user", map[string]any{"id": state.ID.ValueString(), "fields": patch.Fields()})
-	u, err := r.client.ModifyUser(ctx, state.ID.ValueString(), patch)
+	u, err := r.modify(ctx, state, plan, patch)
 	if err != nil {
 		updateFailed(err, plan.Login.ValueString(), plan.SIPConnectionUUID.ValueString(), op).addError(&resp.Diagnostics)
 		return
 	}
 	planned := plan
-	resp.Diagnostics.Append(plan.fromAPI(u)...)
-	plan.keepPlannedFacts(planned)
+	plan.fromWrite(u, planned, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	r.setIdentity(ctx, u.UUID, resp.Identity, &resp.Diagnostics)
 }
@@ -282,6 +285,24 @@ func (r *sipUserResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if err := r.client.DeleteUser(ctx, state.ID.ValueString(), state.SIPConnectionUUID.ValueString()); err != nil {
 		deleteFailed(err, op).addError(&resp.Diagnostics)
 	}
+}
+
+// modify sends the PATCH. A rename or move meeting its new login taken by
+// a user that this configuration renames or moves away waits for that
+// change, then tries again; its own change away from its old login is
+// recorded as finished either way (see handovers).
+func (r *sipUserResource) modify(ctx context.Context, state, plan sipUserResourceModel, patch opentact.UserPatch) (*opentact.User, error) {
+	id := state.ID.ValueString()
+	from := loginKey{state.SIPConnectionUUID.ValueString(), state.Login.ValueString()}
+	to := loginKey{plan.SIPConnectionUUID.ValueString(), plan.Login.ValueString()}
+	u, err := r.client.ModifyUser(ctx, id, patch)
+	if from != to && errors.Is(err, opentact.ErrConflict) && r.data.handovers.await(ctx, to, from) {
+		u, err = r.client.ModifyUser(ctx, id, patch)
+	}
+	if from != to {
+		r.data.handovers.finish(from, id, err == nil)
+	}
+	return u, err
 }
 
 // ImportState takes the user's uuid (any case), "<sip_connection_uuid>/<login>",
@@ -357,9 +378,19 @@ type sipUserResourceModel struct {
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
-// keepPlannedFacts restores the computed attributes the plan already knew:
-// Terraform requires an apply to produce what the plan promised.
-func (m *sipUserResourceModel) keepPlannedFacts(planned sipUserResourceModel) {
+// fromWrite fills m from the answer to a create or update, which the API
+// accepted. A value that cannot be read keeps what the plan said, with a
+// warning: an error would have Terraform taint a user that the API holds,
+// and every later plan would then fail on its login. The computed
+// attributes the plan already knew are kept too: Terraform requires an
+// apply to produce what the plan promised.
+func (m *sipUserResourceModel) fromWrite(u *opentact.User, planned sipUserResourceModel, diags *diag.Diagnostics) {
+	unreadable := m.readAPI(u)
+	for _, of := range optionalFields {
+		if slices.Contains(unreadable, of.name) {
+			*of.field(&m.sipUserFields) = *of.field(&planned.sipUserFields)
+		}
+	}
 	keep := func(dst *types.String, plannedValue types.String) {
 		if !plannedValue.IsUnknown() && !plannedValue.IsNull() {
 			*dst = plannedValue
@@ -368,8 +399,9 @@ func (m *sipUserResourceModel) keepPlannedFacts(planned sipUserResourceModel) {
 	keep(&m.ID, planned.ID)
 	keep(&m.SIPConnectionName, planned.SIPConnectionName)
 	keep(&m.AccountUUID, planned.AccountUUID)
-	if !planned.CreatedOn.IsUnknown() && !planned.CreatedOn.IsNull() {
-		m.CreatedOn = planned.CreatedOn
+	keep(&m.CreatedOn.StringValue, planned.CreatedOn.StringValue)
+	if len(unreadable) > 0 {
+		partlyRead(u.UUID, unreadable).addWarning(diags)
 	}
 }
 
