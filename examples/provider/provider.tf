@@ -14,9 +14,10 @@ provider "opentact" {
   # Optional settings; each line shows the default.
   # base_url        = "https://api.opentact.org" # or OPENTACT_BASE_URL
   # request_timeout = "30s"
-  # max_retries     = 4    # after 502, 503, 504 and connection errors
+  # max_retries     = 4    # after 502, 503, 504 and answers lost after sending
   # coalesce_reads  = true
-  # plan_checks     = true # or OPENTACT_PLAN_CHECKS
+  # plan_checks     = true   # or OPENTACT_PLAN_CHECKS
+  # password_policy = "warn" # or OPENTACT_PASSWORD_POLICY: "enforce", "off"
 
   # A known account rate limit (default: unset, the provider adapts to 429s):
   # max_requests_per_second = 10 # or OPENTACT_MAX_REQUESTS_PER_SECOND

@@ -192,6 +192,22 @@ func apiUnreachable(err error) text {
 		"To plan without the API (offline), set plan_checks = false in the provider block, or OPENTACT_PLAN_CHECKS=false.", err, remedyOf(err, fixedTime))}
 }
 
+func weakPassword(w weakness, enforced bool) text {
+	why := map[weakness]string{
+		tooShort:      "it is shorter than 12 characters",
+		containsLogin: "it contains the user's login",
+		commonPattern: "it follows a common pattern (words, names, dates, keyboard rows or repeats) that password-guessing tools try first",
+	}[w]
+	detail := "This SIP password is easy to guess: " + why + ". Scanners try guessable passwords against every SIP registrar on the internet, " +
+		"and one weak extension is enough to place thousands of premium-rate calls (toll fraud). SIP digest authentication is MD5, often over unencrypted UDP, " +
+		"so a captured registration can also be attacked offline.\n\n" +
+		"Use a generated password of 16 or more characters (for example from an ephemeral random_password, see the provider's password guide), fed to password_wo from an ephemeral variable."
+	if enforced {
+		return text{"Weak SIP password", detail + " The provider's password_policy is \"enforce\", so the plan stops here."}
+	}
+	return text{"Weak SIP password", detail + " To make this an error, set the provider's password_policy = \"enforce\"; \"off\" turns the check off."}
+}
+
 // Apply.
 
 func createFailed(err error, req opentact.CreateUserRequest, op operationTime) text {

@@ -26,7 +26,9 @@ import (
 // The plan checks (issue 17): a plan fails on a login that another user
 // holds or on a SIP connection that does not exist, costs one list call per
 // connection, never fails a plan that is right, and only warns when the
-// check itself cannot be made.
+// check itself cannot be made. The passwords are strong, so that the plans
+// say nothing about them (password_strength_test.go and
+// sip_user_password_test.go test that check).
 
 // planDiagnostics records what the provider answers to PlanResourceChange.
 // The testing library shows neither warnings nor the attribute an error is
@@ -219,7 +221,7 @@ func TestAccPlanChecks_takenLoginOnCreate(t *testing.T) {
 		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             usersLeft(api, holder),
 		Steps: []resource.TestStep{{
-			Config: api.userConfig("  login = \"taken001\"\n  password = \"p\""),
+			Config: api.userConfig("  login = \"taken001\"\n  password = \"Tq8#vN2!rZ5@kW7x\""),
 			// The plan fails, not the apply: only the plan check says this.
 			ExpectError: inOutput(append([]string{"SIP login already taken"}, takenDetail(holder, api.connection, "taken001")...)...),
 		}},
@@ -238,7 +240,7 @@ func TestAccPlanChecks_takenLoginOnRename(t *testing.T) {
 	var diags planDiagnostics
 	var id string
 	config := func(login string) string {
-		return api.userConfig(fmt.Sprintf("  login = %q\n  password = \"p\"", login))
+		return api.userConfig(fmt.Sprintf("  login = %q\n  password = \"Tq8#vN2!rZ5@kW7x\"", login))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
@@ -290,7 +292,7 @@ func TestAccPlanChecks_missingConnection(t *testing.T) {
 resource "opentact_sip_user" "test" {
   sip_connection_uuid = %q
   login               = "lost0001"
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 }
 `, missing),
 			ExpectError: inOutput("SIP connection not found", "There is no SIP connection "+missing),
@@ -328,7 +330,7 @@ resource "opentact_sip_user" "many" {
   count               = 3
   sip_connection_uuid = %q
   login               = format("fine%%04d", count.index)
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 }
 `, api.connection)
 	resource.ParallelTest(t, resource.TestCase{
@@ -386,7 +388,7 @@ resource "terraform_data" "login" {
 resource "opentact_sip_user" "test" {
   sip_connection_uuid = %q
   login               = terraform_data.login.output
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 }
 `, api.connection),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -463,7 +465,7 @@ resource "terraform_data" "generation" {
 resource "opentact_sip_user" "test" {
   sip_connection_uuid = %q
   login               = "repl0001"
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 
   lifecycle {
     replace_triggered_by = [terraform_data.generation]
@@ -508,7 +510,7 @@ func TestAccPlanChecks_replaceFlag(t *testing.T) {
 	t.Setenv("TF_CLI_ARGS_plan", "")
 	api := newTestAPI(t)
 	var diags planDiagnostics
-	config := api.userConfig("  login = \"flag0001\"\n  password = \"p\"")
+	config := api.userConfig("  login = \"flag0001\"\n  password = \"Tq8#vN2!rZ5@kW7x\"")
 	newID := statecheck.CompareValue(compare.ValuesDiffer())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
@@ -550,7 +552,7 @@ func TestAccPlanChecks_movedBlock(t *testing.T) {
 	var diags planDiagnostics
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	user := func(name string) string {
-		return fmt.Sprintf("\nresource \"opentact_sip_user\" %q {\n  sip_connection_uuid = %q\n  login = \"move0001\"\n  password = \"p\"\n}\n", name, api.connection)
+		return fmt.Sprintf("\nresource \"opentact_sip_user\" %q {\n  sip_connection_uuid = %q\n  login = \"move0001\"\n  password = \"Tq8#vN2!rZ5@kW7x\"\n}\n", name, api.connection)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
@@ -598,7 +600,7 @@ resource "opentact_sip_user" "many" {
   count               = %d
   sip_connection_uuid = %q
   login               = format("many%%04d", count.index)
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 }
 `, n, api.connection),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -671,13 +673,13 @@ resource "opentact_sip_user" "many" {
   count               = 3
   sip_connection_uuid = %q
   login               = format("warn%%04d", count.index)
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 }
 
 resource "opentact_sip_user" "healthy" {
   sip_connection_uuid = %q
   login               = "well0001"
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 }
 `, api.connection, healthy),
 					ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -731,7 +733,7 @@ func TestAccPlanChecks_offByEnvironment(t *testing.T) {
 	api := newTestAPI(t)
 	holder := seed(t, api, "env00001", nil)
 	config := func(extra string) string {
-		return api.provider(extra) + fmt.Sprintf("\nresource \"opentact_sip_user\" \"test\" {\n  sip_connection_uuid = %q\n  login = \"env00001\"\n  password = \"p\"\n}\n", api.connection)
+		return api.provider(extra) + fmt.Sprintf("\nresource \"opentact_sip_user\" \"test\" {\n  sip_connection_uuid = %q\n  login = \"env00001\"\n  password = \"Tq8#vN2!rZ5@kW7x\"\n}\n", api.connection)
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -756,7 +758,7 @@ func checksOffStep(api *testAPI, providerBlock, login string) resource.TestStep 
 resource "opentact_sip_user" "test" {
   sip_connection_uuid = %q
   login               = %q
-  password            = "p"
+  password            = "Tq8#vN2!rZ5@kW7x"
 }
 `, api.connection, login),
 		ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -781,7 +783,7 @@ func TestAccPlanChecks_taintLooksLikeATakenLogin(t *testing.T) {
 	api := newTestAPI(t)
 	var diags planDiagnostics
 	var id string
-	config := api.userConfig("  login = \"tain0001\"\n  password = \"p\"")
+	config := api.userConfig("  login = \"tain0001\"\n  password = \"Tq8#vN2!rZ5@kW7x\"")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,

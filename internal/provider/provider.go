@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -36,6 +38,7 @@ const (
 	envToken                = "OPENTACT_TOKEN"
 	envMaxRequestsPerSecond = "OPENTACT_MAX_REQUESTS_PER_SECOND"
 	envPlanChecks           = "OPENTACT_PLAN_CHECKS"
+	envPasswordPolicy       = "OPENTACT_PASSWORD_POLICY"
 )
 
 var (
@@ -129,6 +132,13 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				MarkdownDescription: "Whether a plan checks each SIP user to be created (or renamed, or moved) against the API: that its SIP connection exists and that no other user holds its login. " +
 					"One list call per connection per plan, shared with refresh. Defaults to the `" + envPlanChecks + "` environment variable, else `true`. Set `false` for plans that must make no API call beyond refresh.",
 			},
+			"password_policy": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "What a plan does with a SIP password it would send that is easy to guess (shorter than 12 characters, containing the login, or rated guessable by a zxcvbn estimator): " +
+					"`\"warn\"` adds a warning on the password attribute, `\"enforce\"` makes it an error, `\"off\"` checks nothing. " +
+					"Defaults to the `" + envPasswordPolicy + "` environment variable, else `\"warn\"`. Values known only at apply are not checked. See the password guide.",
+				Validators: []validator.String{stringvalidator.OneOf(passwordPolicies...)},
+			},
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, as a Go duration such as `30s` or `2m`. Defaults to `%s`. Each operation as a whole is bounded by the resource's `timeouts`.", opentact.DefaultRequestTimeout),
@@ -154,6 +164,7 @@ type providerModel struct {
 	MaxRetries           types.Int64   `tfsdk:"max_retries"`
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 	PlanChecks           types.Bool    `tfsdk:"plan_checks"`
+	PasswordPolicy       types.String  `tfsdk:"password_policy"`
 	RequestTimeout       types.String  `tfsdk:"request_timeout"`
 	CACertificate        types.String  `tfsdk:"ca_certificate"`
 	CoalesceReads        types.Bool    `tfsdk:"coalesce_reads"`
@@ -170,6 +181,7 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 		"base_url": cfg.BaseURL.IsUnknown(), "token": cfg.Token.IsUnknown(), "max_retries": cfg.MaxRetries.IsUnknown(),
 		"max_requests_per_second": cfg.MaxRequestsPerSecond.IsUnknown(), "plan_checks": cfg.PlanChecks.IsUnknown(),
 		"request_timeout": cfg.RequestTimeout.IsUnknown(), "ca_certificate": cfg.CACertificate.IsUnknown(), "coalesce_reads": cfg.CoalesceReads.IsUnknown(),
+		"password_policy": cfg.PasswordPolicy.IsUnknown(),
 	} {
 		if unknown {
 			unknownSetting(name).addError(&resp.Diagnostics, path.Root(name))
@@ -203,9 +215,9 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 	}
 	tflog.Debug(ctx, "OpenTact provider configured", map[string]any{
 		"host": client.Host(), "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
-		"max_requests_per_second": s.perSecond, "plan_checks": s.planChecks,
+		"max_requests_per_second": s.perSecond, "plan_checks": s.planChecks, "password_policy": string(s.passwordPolicy),
 	})
-	data := &providerData{client: client, planChecks: s.planChecks, tokenFromEnv: s.token.fromEnv}
+	data := &providerData{client: client, planChecks: s.planChecks, passwordPolicy: s.passwordPolicy, tokenFromEnv: s.token.fromEnv}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ListResourceData = data
@@ -219,6 +231,7 @@ type settings struct {
 	requestTimeout time.Duration
 	perSecond      float64
 	planChecks     bool
+	passwordPolicy passwordPolicy
 }
 
 // sourced is a setting's value and whether it came from the environment.
@@ -258,7 +271,24 @@ func (p *opentactProvider) settings(cfg providerModel, diags *diag.Diagnostics) 
 	}
 	s.perSecond = floatSetting(cfg.MaxRequestsPerSecond, envMaxRequestsPerSecond, diags)
 	s.planChecks = boolSetting(cfg.PlanChecks, envPlanChecks, true, diags)
+	s.passwordPolicy = policySetting(cfg.PasswordPolicy, diags)
 	return s
+}
+
+// policySetting is the block's password_policy (checked by its
+// validator), else the environment's, else "warn".
+func policySetting(v types.String, diags *diag.Diagnostics) passwordPolicy {
+	if !v.IsNull() {
+		return passwordPolicy(v.ValueString())
+	}
+	raw := strings.TrimSpace(os.Getenv(envPasswordPolicy))
+	if raw == "" {
+		return policyWarn
+	}
+	if !slices.Contains(passwordPolicies, raw) {
+		invalidEnv(envPasswordPolicy, raw, `one of "warn", "enforce" or "off"`).addError(diags)
+	}
+	return passwordPolicy(raw)
 }
 
 // addAt adds t as an error on the attribute, or on none for a value that
@@ -343,8 +373,9 @@ func apiLogger(token string) opentact.Logger {
 // providerData is what Configure hands to resources, data sources and list
 // resources.
 type providerData struct {
-	client     *opentact.Client
-	planChecks bool
+	client         *opentact.Client
+	planChecks     bool
+	passwordPolicy passwordPolicy
 	// tokenFromEnv tells where the token came from, for messages.
 	tokenFromEnv bool
 	// skipWarned holds what the plan checks have already said: the SIP

@@ -164,9 +164,8 @@ func createRequest(plan sipUserResourceModel, wo types.String) opentact.CreateUs
 }
 
 // userPatch is the PATCH that turns the state into the plan: only the fields
-// that differ, a removed optional field as null. The password is sent when
-// it changes (password_wo: when its version changes), and with every change
-// of login or connection, since the SIP digests derive from all three.
+// that differ, a removed optional field as null, and the password that the
+// plan sends (passwords.sent).
 func userPatch(plan, state sipUserResourceModel, wo types.String) opentact.UserPatch {
 	var p opentact.UserPatch
 	moving := false
@@ -178,14 +177,9 @@ func userPatch(plan, state sipUserResourceModel, wo types.String) opentact.UserP
 		p.Set(opentact.FieldLogin, plan.Login.ValueString())
 		moving = true
 	}
-	switch {
-	case !plan.Password.IsNull() && (moving || !plan.Password.Equal(state.Password)):
-		p.Set(opentact.FieldPassword, plan.Password.ValueString())
-	case !wo.IsNull() && (moving || !plan.PasswordWOVersion.Equal(state.PasswordWOVersion)):
-		p.Set(opentact.FieldPassword, wo.ValueString())
-	case moving && !state.Password.IsNull():
-		// password just left the configuration; it is still the user's.
-		p.Set(opentact.FieldPassword, state.Password.ValueString())
+	pw := passwords{password: plan.Password, wo: wo, prior: state.Password, version: plan.PasswordWOVersion, priorVersion: state.PasswordWOVersion}
+	if sent := pw.sent(moving); sent.attribute != "" {
+		p.Set(opentact.FieldPassword, sent.value.ValueString())
 	}
 	for _, of := range optionalFields {
 		want, have := *of.field(&plan.sipUserFields), *of.field(&state.sipUserFields)

@@ -29,15 +29,15 @@ const privateID = "id"
 
 // ModifyPlan records the prior uuid in the planned private state (see
 // privateID), requires a password to create a user (an imported one may be
-// managed without one), warns when a rename or move cannot send one, and
-// runs the plan checks.
+// managed without one), warns when a rename or move cannot send one, runs
+// the plan checks, and checks the strength of a password it would send.
 func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	// Most plans change neither login nor connection: they read five
-	// attributes here and set the private id, nothing more (a plan of 1,000
-	// users runs this 1,000 times).
+	// Most plans change neither login, connection nor password: they read
+	// nine attributes here and set the private id, nothing more (a plan of
+	// 1,000 users runs this 1,000 times).
 	var planned, prior userKey
 	var priorID types.String
 	resp.Diagnostics.Append(planned.from(ctx, req.Plan)...)
@@ -50,30 +50,36 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		}
 	}
 	moving := !creating && (!planned.login.Equal(prior.login) || !planned.connection.Equal(prior.connection))
-	if resp.Diagnostics.HasError() || !creating && !moving {
-		return
-	}
-	var password, wo, priorPassword types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password"), &password)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-	if !creating {
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("password"), &priorPassword)...)
-	}
+	var pw passwords
+	resp.Diagnostics.Append(pw.read(ctx, req)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	noPassword := password.IsNull() && wo.IsNull()
+	if creating || moving {
+		r.planLoginChange(ctx, req, resp, planned, prior, priorID, pw)
+	}
+	if !resp.Diagnostics.HasError() {
+		r.checkStrength(ctx, req, pw.sent(moving), planned, &resp.Diagnostics)
+	}
+}
+
+// planLoginChange is the plan of a create, rename or move: a password to
+// create with or to send along, the hand-over of the old login, and the
+// plan checks.
+func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, planned, prior userKey, priorID types.String, pw passwords) {
+	creating := req.State.Raw.IsNull()
+	noPassword := pw.password.IsNull() && pw.wo.IsNull()
 	if creating && noPassword {
 		missingPassword().addError(&resp.Diagnostics, path.Root("password_wo"))
 		return
 	}
-	if moving && noPassword && priorPassword.IsNull() {
+	if !creating && noPassword && pw.prior.IsNull() {
 		phonesNeedPassword(priorID.ValueString()).addWarning(&resp.Diagnostics, path.Root("login"))
 	}
 	if r.data == nil {
 		return
 	}
-	if moving && known(planned) {
+	if !creating && known(planned) {
 		r.data.handovers.plan(prior.key(), priorID.ValueString(), planned.key())
 	}
 	if r.data.planChecks {
@@ -82,6 +88,74 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			self = priorUserID(ctx, req.Private)
 		}
 		r.checkLogin(ctx, planned, prior, self, &resp.Diagnostics)
+	}
+}
+
+// passwords is what a plan knows of a user's password: the configured
+// password and password_wo, the state's password, and the planned and
+// prior password_wo_version.
+type passwords struct {
+	password, wo, prior   types.String
+	version, priorVersion types.Int64
+}
+
+func (p *passwords) read(ctx context.Context, req resource.ModifyPlanRequest) diag.Diagnostics {
+	diags := req.Config.GetAttribute(ctx, path.Root("password"), &p.password)
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &p.wo)...)
+	diags.Append(req.Plan.GetAttribute(ctx, path.Root("password_wo_version"), &p.version)...)
+	if !req.State.Raw.IsNull() {
+		diags.Append(req.State.GetAttribute(ctx, path.Root("password"), &p.prior)...)
+		diags.Append(req.State.GetAttribute(ctx, path.Root("password_wo_version"), &p.priorVersion)...)
+	}
+	return diags
+}
+
+// sentPassword is a password a plan sends, and the attribute it comes from.
+type sentPassword struct {
+	value     types.String
+	attribute string // "" when no password is sent
+}
+
+// sent is the password that a create or update sends (see userPatch): a
+// changed password; password_wo when its version changes; and with a
+// rename or move (moving), whichever the provider knows, since the SIP
+// digests derive from login, connection and password.
+func (p passwords) sent(moving bool) sentPassword {
+	switch {
+	case !p.password.IsNull() && (moving || !p.password.Equal(p.prior)):
+		return sentPassword{p.password, "password"}
+	case !p.wo.IsNull() && (moving || !p.version.Equal(p.priorVersion)):
+		return sentPassword{p.wo, "password_wo"}
+	case moving && !p.prior.IsNull():
+		// password just left the configuration; it is still the user's.
+		return sentPassword{p.prior, "password"}
+	}
+	return sentPassword{}
+}
+
+// checkStrength flags a weak password the plan would send, by the
+// provider's password_policy: a warning or an error on its attribute. A
+// value unknown at plan is not checked: failing in the middle of an apply
+// helps no one.
+func (r *sipUserResource) checkStrength(ctx context.Context, req resource.ModifyPlanRequest, sent sentPassword, planned userKey, diags *diag.Diagnostics) {
+	if r.data == nil || r.data.passwordPolicy == policyOff || sent.attribute == "" || sent.value.IsUnknown() {
+		return
+	}
+	var hints []string
+	for _, name := range []string{"first_name", "last_name", "email"} {
+		var v types.String
+		diags.Append(req.Plan.GetAttribute(ctx, path.Root(name), &v)...)
+		if !v.IsNull() && !v.IsUnknown() {
+			hints = append(hints, v.ValueString())
+		}
+	}
+	w := passwordWeakness(sent.value.ValueString(), planned.login.ValueString(), hints)
+	switch {
+	case w == notWeak:
+	case r.data.passwordPolicy == policyEnforce:
+		weakPassword(w, true).addError(diags, path.Root(sent.attribute))
+	default:
+		weakPassword(w, false).addWarning(diags, path.Root(sent.attribute))
 	}
 }
 

@@ -1,0 +1,79 @@
+package provider
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/trustelem/zxcvbn"
+)
+
+// The strength check of the SIP passwords a plan would send. A guessable
+// SIP password is how telephony accounts are robbed: scanners try common
+// passwords against every registrar, and one weak extension can place
+// thousands of premium-rate calls overnight.
+
+// passwordPolicy is what a plan does with a weak password.
+type passwordPolicy string
+
+const (
+	policyWarn    passwordPolicy = "warn"
+	policyEnforce passwordPolicy = "enforce"
+	policyOff     passwordPolicy = "off"
+)
+
+// passwordPolicies are the values of password_policy, the default first.
+var passwordPolicies = []string{string(policyWarn), string(policyEnforce), string(policyOff)}
+
+// weakness is why a password is guessable, in general terms only: never
+// its value, a part of it, its length or the estimator's guess.
+type weakness int
+
+const (
+	notWeak weakness = iota
+	tooShort
+	containsLogin
+	commonPattern
+)
+
+const (
+	// minPasswordLength is the shortest password that is not weak, in
+	// characters.
+	minPasswordLength = 12
+	// minScore is the lowest zxcvbn score (0 to 4) that is not weak:
+	// 3 stands for about 10^8 guesses or more.
+	minScore = 3
+	// estimatedRunes bounds what the estimator reads: its cost grows with
+	// the square of the length (about 0.4 ms for 12 characters, 6 ms for
+	// 32), and a plan may check a thousand passwords.
+	estimatedRunes = 64
+)
+
+// passwordWeakness rates a password that a plan would send to the user
+// with login. hints are the user's other known words (names, e-mail),
+// which make a password that contains them guessable.
+func passwordWeakness(password, login string, hints []string) weakness {
+	switch {
+	case utf8.RuneCountInString(password) < minPasswordLength:
+		return tooShort
+	case login != "" && strings.Contains(strings.ToLower(password), strings.ToLower(login)):
+		return containsLogin
+	case guessable(password, append(hints[:len(hints):len(hints)], login)):
+		return commonPattern
+	}
+	return notWeak
+}
+
+// guessable is zxcvbn's verdict. Its first minPasswordLength characters
+// are estimated first: when they are already hard to guess, what follows
+// cannot make the password easier, and the estimate of the whole (several
+// times as costly) is skipped.
+func guessable(password string, hints []string) bool {
+	runes := []rune(password)
+	if zxcvbn.PasswordStrength(string(runes[:minPasswordLength]), hints).Score >= minScore {
+		return false
+	}
+	if len(runes) > estimatedRunes {
+		runes = runes[:estimatedRunes]
+	}
+	return len(runes) == minPasswordLength || zxcvbn.PasswordStrength(string(runes), hints).Score < minScore
+}
