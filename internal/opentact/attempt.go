@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -152,6 +153,10 @@ func classifyFailure(err error, sent bool, attemptCtx, opCtx context.Context) *a
 		a.timeout = RequestTimeout
 	}
 	switch {
+	case sent && opCtx.Err() != nil:
+		// Cut by the operation's end, not broken: for a create it may
+		// still have made the user.
+		a.class, a.kind = classMaybeSent, ErrCancelled
 	case sent:
 		a.class, a.kind = classMaybeSent, ErrNoAnswer
 	case opCtx.Err() != nil:
@@ -161,11 +166,19 @@ func classifyFailure(err error, sent bool, attemptCtx, opCtx context.Context) *a
 		if a.cert = certificateProblem(err); a.cert != nil {
 			a.kind = ErrCertificate
 		}
-		var alert tls.AlertError
-		var record tls.RecordHeaderError
-		a.hopeless = a.cert != nil || errors.As(err, &alert) || errors.As(err, &record)
+		a.hopeless = a.cert != nil || handshakeRefused(err)
 	}
 	return a
+}
+
+// handshakeRefused reports a TLS handshake that the server refused with an
+// alert (a protocol version it does not speak, say), or an answer that is
+// not TLS at all: trying again cannot mend either. crypto/tls reports the
+// server's alert as a net.OpError of Op "remote error".
+func handshakeRefused(err error) bool {
+	var op *net.OpError
+	var record tls.RecordHeaderError
+	return errors.As(err, &op) && op.Op == "remote error" || errors.As(err, &record)
 }
 
 // certificateProblem is what a handshake error says about the API's

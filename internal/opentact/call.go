@@ -74,8 +74,10 @@ type operation struct {
 	notSentSince time.Time
 	rateLimited  int           // 429 answers met
 	rateWait     time.Duration // time waiting for the rate limit
-	// uncertain is set once an attempt of a create may have made the user.
-	uncertain bool
+	// uncertain is set once an attempt of a create may have made the user;
+	// uncertainBy is that attempt.
+	uncertain   bool
+	uncertainBy *attempt
 	// serverOffset is the API's clock minus ours, from the Date header of
 	// the first answer that had one, when knowsServerTime.
 	serverOffset    time.Duration
@@ -116,9 +118,8 @@ func (c *Client) do(ctx context.Context, cl call, op *operation) result {
 	for {
 		a := c.reach.admit(cl.kind, c.pacer.clock.now())
 		if a == nil {
-			op.attempts++
 			a = c.send(ctx, &cl, op)
-			c.reach.observe(a)
+			c.reach.observe(a, c.pacer.clock.now())
 		}
 		next, wait := c.decide(ctx, cl.kind, op, a)
 		if next == retry {
@@ -131,9 +132,10 @@ func (c *Client) do(ctx context.Context, cl call, op *operation) result {
 			if _, err := c.pacer.clock.sleep(ctx, wait, nil); err == nil {
 				continue
 			}
-			a = &attempt{class: classCancelled, kind: ErrCancelled, timeout: deadlineOf(ctx), status: a.status}
-			if next, _ = c.decide(ctx, cl.kind, op, a); next == retry {
-				next = fail
+			// Cancelled while waiting: the last answer still says what happened.
+			a.timeout, next = deadlineOf(ctx), fail
+			if op.uncertain {
+				next = settle
 			}
 		}
 		switch next {
@@ -143,7 +145,7 @@ func (c *Client) do(ctx context.Context, cl call, op *operation) result {
 			return result{err: c.failure(cl, op, a), settle: true}
 		default:
 			if a.class == classNotSent && cl.kind != hintCall {
-				c.reach.trip(a, c.pacer.clock.now())
+				c.reach.trip(a, op.notSentSince, c.pacer.clock.now())
 			}
 			return result{err: c.failure(cl, op, a)}
 		}
@@ -164,8 +166,8 @@ func (c *Client) decide(ctx context.Context, k callKind, op *operation, a *attem
 	if a.class == classOK {
 		return done, 0
 	}
-	if k == createCall && a.class.mayHaveActed() {
-		op.uncertain = true
+	if k == createCall && a.class.mayHaveActed() && !op.uncertain {
+		op.uncertain, op.uncertainBy = true, a
 	}
 	if a.class != classNotSent {
 		op.notSentSince = time.Time{}
@@ -184,12 +186,13 @@ func (c *Client) decide(ctx context.Context, k callKind, op *operation, a *attem
 		}
 		a.timeout = deadlineOf(ctx) // the wait would pass the operation's deadline
 	case classUnavailable, classMaybeSent:
-		if k != hintCall && op.retries < c.maxRetries && ctx.Err() == nil {
+		wait := exponential(c.retryWaitMin, c.retryWaitMax, op.retries+1)
+		if a.hasRetry && a.retryAfter > 0 {
+			wait = min(a.retryAfter, maxHold)
+		}
+		if k != hintCall && op.retries < c.maxRetries && fits(ctx, wait) {
 			op.retries++
-			if a.hasRetry {
-				return retry, min(a.retryAfter, maxHold)
-			}
-			return retry, exponential(c.retryWaitMin, c.retryWaitMax, op.retries)
+			return retry, wait
 		}
 	case classNotSent:
 		if op.notSentSince.IsZero() {
@@ -219,18 +222,33 @@ func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
 		Status: a.status, Enveloped: a.enveloped, NotAPI: a.class == classNotAPI,
 		Cause: c.scrub(a.cause, nil), Certificate: a.cert, RedirectTo: a.redirectTo, Unreachable: a.knownDown,
 		Timeout: a.timeout, RequestLimit: c.requestTimeout,
-		Attempts: op.attempts, Retries: op.retries, RateLimited: op.rateLimited, RateWait: op.rateWait,
+		Attempts: op.attempts, Retries: op.retries, MaxRetries: c.maxRetries, RateLimited: op.rateLimited, RateWait: op.rateWait,
 		Elapsed: time.Since(op.started), MaybeSent: op.uncertain || a.class == classMaybeSent, kind: a.kind,
 	}
-	if e.Certificate != nil {
-		e.Certificate.Host = c.base.Host
+	if a.cert != nil {
+		cert := *a.cert // attempts of a known-down API share one
+		cert.Host = c.base.Host
+		e.Certificate = &cert
 	}
 	e.Message, e.Withheld = c.scrubMessage(a.message, cl.secrets)
-	if a.pacingDeadline || e.kind == ErrCancelled && op.rateLimited > 0 {
-		// The time ran out while the API kept answering 429.
+	if u := op.uncertainBy; u != nil {
+		e.UncertainStatus, e.UncertainCause, e.UncertainTimeout = u.status, c.scrub(firstNonEmpty(u.cause, u.message), cl.secrets), u.timeout
+	}
+	if a.pacingDeadline || e.kind == ErrCancelled && (op.rateLimited > 0 || op.rateWait >= time.Second) {
+		// The time ran out while the API kept answering 429, or while the
+		// call waited its turn at the rate limit.
 		e.kind = ErrRateLimit
 	}
 	return e
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // minScrubLength keeps a token too short to be a secret (an emulator's "t")

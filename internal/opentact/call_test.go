@@ -81,7 +81,7 @@ func TestDecide(t *testing.T) {
 	if got, _ := c.decide(context.Background(), readCall, newOperation(), &attempt{class: classNotSent, hopeless: true}); got != fail {
 		t.Errorf("a hopeless attempt was retried")
 	}
-	c.reach.trip(&attempt{class: classNotSent}, time.Now())
+	c.reach.trip(&attempt{class: classNotSent}, time.Now(), time.Now())
 	if got, _ := c.decide(context.Background(), readCall, newOperation(), &attempt{class: classNotSent}); got != fail {
 		t.Errorf("an attempt that reached nothing was retried while the API is known unreachable")
 	}
@@ -144,7 +144,7 @@ func TestClassifyFailure(t *testing.T) {
 func TestSettleLookupsGoThrough(t *testing.T) {
 	var r reach
 	now := time.Now()
-	r.trip(&attempt{class: classNotSent, cause: "refused"}, now)
+	r.trip(&attempt{class: classNotSent, cause: "refused"}, now, now)
 	if a := r.admit(readCall, now); a == nil || !a.knownDown || a.cause != "refused" {
 		t.Errorf("a read right after the trip was admitted: %+v", a)
 	}
@@ -154,8 +154,14 @@ func TestSettleLookupsGoThrough(t *testing.T) {
 	if a := r.admit(readCall, now.Add(probeEvery)); a != nil {
 		t.Errorf("no probe after %s", probeEvery)
 	}
-	r.observe(&attempt{class: classRejected})
+	r.observe(&attempt{class: classRejected}, now.Add(time.Second))
 	if r.isDown() {
 		t.Errorf("an answer did not clear the mark")
+	}
+	// A call whose run of refusals began before that answer does not mark
+	// the API down again.
+	r.trip(&attempt{class: classNotSent}, now, now.Add(2*time.Second))
+	if r.isDown() {
+		t.Errorf("a stale run of refusals marked the API down after an answer")
 	}
 }

@@ -35,11 +35,8 @@ const (
 	loggedWait = 10 * time.Millisecond
 )
 
-// Errors of New.
-var (
-	ErrEmptyToken = errors.New("the API token is empty")
-	ErrBadRate    = errors.New("the request rate limit must be more than 0")
-)
+// ErrEmptyToken is New's error for a configuration without a token.
+var ErrEmptyToken = errors.New("the API token is empty")
 
 // Logger receives one line per request attempt, answer and retry. Fields
 // never hold the token or a body.
@@ -59,13 +56,10 @@ type Config struct {
 	// and NotSentWaitMin the first wait between them. Zero means the
 	// defaults. MaxRetries 0 turns these retries off too.
 	NotSentWindow, NotSentWaitMin time.Duration
-	// Pacer paces the calls of one API account; clients of the same account
-	// share one. Nil gives the client a pacer of its own, with
-	// MaxRequestsPerSecond as its ceiling.
+	// Pacer paces the calls of one API account (NewPacer); clients of the
+	// same account share one. Nil gives the client an adaptive pacer of its
+	// own.
 	Pacer *Pacer
-	// MaxRequestsPerSecond is a known rate limit of the account: calls are
-	// never sent faster. Zero means adaptive (learned from 429s).
-	MaxRequestsPerSecond float64
 	// CACertificatePEM adds a private CA to the system's trusted roots.
 	CACertificatePEM string
 	// CoalesceReads serves reads of many users of one SIP connection from
@@ -94,8 +88,8 @@ type Client struct {
 }
 
 // New checks the configuration and builds a client. Its errors are typed
-// (*BaseURLError, ErrEmptyToken, ErrBadRate, ErrNoPEMCertificate) and never
-// contain the token.
+// (*BaseURLError, ErrEmptyToken, ErrNoPEMCertificate) and never contain the
+// token.
 func New(cfg Config) (*Client, error) {
 	base, err := ParseBaseURL(cfg.BaseURL)
 	if err != nil {
@@ -104,9 +98,6 @@ func New(cfg Config) (*Client, error) {
 	token := NormalizeToken(cfg.Token)
 	if token == "" {
 		return nil, ErrEmptyToken
-	}
-	if cfg.MaxRequestsPerSecond < 0 {
-		return nil, ErrBadRate
 	}
 	c := &Client{
 		base:           base,
@@ -123,7 +114,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.retryWaitMax = max(orDefault(cfg.RetryWaitMax, defaultRetryWaitMax), c.retryWaitMin)
 	if c.pacer == nil {
-		c.pacer = NewPacer(cfg.MaxRequestsPerSecond)
+		c.pacer = NewPacer(0)
 	}
 	if c.logger == nil {
 		c.logger = func(context.Context, string, map[string]any) {}

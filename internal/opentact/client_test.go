@@ -45,8 +45,6 @@ func newClient(t *testing.T, baseURL, token string, mutate ...func(*opentact.Con
 	return c
 }
 
-func ptr(s string) *string { return &s }
-
 func aliceRequest() opentact.CreateUserRequest {
 	return opentact.CreateUserRequest{
 		SIPConnectionUUID: berlin, Login: "alice001", Password: "s3cret-pass",

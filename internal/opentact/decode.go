@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -171,12 +170,4 @@ func stringOrNumber(raw json.RawMessage) (string, error) {
 		return "", fmt.Errorf("neither a string nor a number")
 	}
 	return n.String(), nil
-}
-
-// statusText is "HTTP 404" or "no answer", for log lines.
-func statusText(status int) string {
-	if status == 0 {
-		return "no answer"
-	}
-	return fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 }

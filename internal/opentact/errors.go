@@ -90,11 +90,19 @@ type APIError struct {
 	// What the call went through.
 	Attempts    int
 	Retries     int           // retries after gateway errors and lost answers
+	MaxRetries  int           // the bound of Retries (Config.MaxRetries)
 	RateLimited int           // 429 answers met
 	RateWait    time.Duration // time spent waiting for the rate limit
 	Elapsed     time.Duration
 	// MaybeSent is set when a request of the call may have reached the API.
 	MaybeSent bool
+	// UncertainStatus, UncertainCause and UncertainTimeout describe, for a
+	// create, the attempt that may have made the user: its HTTP status (0
+	// without an answer), the failure or the answer's message, and the
+	// limit that cut it, if one did.
+	UncertainStatus  int
+	UncertainCause   string
+	UncertainTimeout Timeout
 	// LookupErr is, for a create with an unknown outcome, why looking for
 	// the user it may have made failed; nil when the lookup worked and found
 	// no such user.

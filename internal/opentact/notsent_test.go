@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -273,5 +274,65 @@ func TestErrorsNeverHoldAShortPassword(t *testing.T) {
 		if !e.Withheld || e.Message != "" || strings.Contains(err.Error(), "too weak") {
 			t.Errorf("password %q: err = %+v, want the message withheld", password, e)
 		}
+	}
+}
+
+// Ctrl-C while a read waits for its answer is a cancel, not a broken
+// connection.
+func TestCancelledReadIsACancel(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hang.Close)
+	c := newClient(t, hang.URL, "tok")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err := c.GetUser(ctx, "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	if e := apiError(t, err); !errors.Is(err, opentact.ErrCancelled) || errors.Is(err, opentact.ErrNoAnswer) || e.Timeout != opentact.NoTimeout || e.Attempts != 1 {
+		t.Fatalf("err = %+v, want a cancel after one attempt", e)
+	}
+}
+
+// Calls failed at once after a refused certificate share what they report
+// without a data race (go test -race).
+func TestKnownDownCallsShareNoState(t *testing.T) {
+	cert, err := emulator.NewCertificate([]string{"127.0.0.1"}, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(emulator.New(emulator.Options{}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}
+	srv.Config.ErrorLog = quietLog()
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, "tok")
+	if _, err := c.ListUsers(context.Background(), berlin); !errors.Is(err, opentact.ErrCertificate) {
+		t.Fatalf("first call: %v", err)
+	}
+	allSucceed(t, 20, "a known-down call", func(int) error {
+		_, err := c.ListUsers(context.Background(), berlin)
+		if e := (*opentact.APIError)(nil); !errors.As(err, &e) || e.Certificate == nil || e.Certificate.Reason != opentact.CertUntrusted {
+			return fmt.Errorf("err = %v, want the certificate problem", err)
+		}
+		return nil
+	})
+}
+
+// A call cancelled while it waits its turn at a paced account says so: the
+// rate limit, not a bare cancel.
+func TestCancelledInThePacerSaysRateLimit(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	c, err := opentact.New(opentact.Config{BaseURL: srv.URL, Token: emu.Token(), Pacer: opentact.NewPacer(0.5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListUsers(context.Background(), berlin); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(1200*time.Millisecond, cancel)
+	_, err = c.ListUsers(ctx, berlin)
+	if e := apiError(t, err); !errors.Is(err, opentact.ErrRateLimit) || e.RateWait < time.Second {
+		t.Fatalf("err = %+v, want the rate limit after a second in the pacer", e)
 	}
 }

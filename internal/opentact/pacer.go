@@ -29,7 +29,7 @@ type Pacer struct {
 	clock clock
 	// off turns pacing off, for tests that are not about it.
 	off bool
-	// ceiling is the account's known rate limit (Config.MaxRequestsPerSecond); 0 means adaptive.
+	// ceiling is the account's known rate limit (NewPacer's); 0 means adaptive.
 	ceiling float64
 
 	limiter *rate.Limiter

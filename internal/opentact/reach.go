@@ -19,6 +19,8 @@ type reach struct {
 	mu        sync.Mutex
 	down      *attempt // the failure that marked the API unreachable
 	lastProbe time.Time
+	// lastAnswer is when an attempt last reached the API.
+	lastAnswer time.Time
 }
 
 // admit returns nil when a call of kind k may make an attempt now, and
@@ -39,22 +41,27 @@ func (r *reach) admit(k callKind, now time.Time) *attempt {
 }
 
 // observe clears the mark on any attempt that reached the API.
-func (r *reach) observe(a *attempt) {
+func (r *reach) observe(a *attempt, now time.Time) {
 	if a.class == classNotSent || a.class == classCancelled {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.down = nil
+	r.down, r.lastAnswer = nil, now
 }
 
-// trip marks the API unreachable after a call that reached nothing.
-func (r *reach) trip(a *attempt, now time.Time) {
+// trip marks the API unreachable after a call whose attempts since
+// reached nothing, unless another call has reached it since: that answer
+// is newer news.
+func (r *reach) trip(a *attempt, since, now time.Time) {
 	if a.knownDown {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.lastAnswer.After(since) {
+		return
+	}
 	if r.down == nil {
 		r.lastProbe = now
 	}

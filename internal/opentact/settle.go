@@ -45,7 +45,13 @@ func (c *Client) settleCreate(ctx context.Context, req CreateUserRequest, op *op
 		defer cancel()
 	}
 	c.logger(ctx, "OpenTact create had an unknown outcome; looking the login up", map[string]any{"connection": req.SIPConnectionUUID})
-	users, err := c.listUsers(ctx, req.SIPConnectionUUID, settleCall, op)
+	// The lookup has retries of its own: the create may have spent its own.
+	// The API's clock, if the create's answers gave none, comes from it.
+	look := newOperation()
+	users, err := c.listUsers(ctx, req.SIPConnectionUUID, settleCall, look)
+	if !op.knowsServerTime && look.knowsServerTime {
+		op.serverOffset, op.knowsServerTime = look.serverOffset, true
+	}
 	var found *User
 	for i := range users {
 		if users[i].Login == req.Login {

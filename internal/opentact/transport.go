@@ -93,6 +93,7 @@ func (c *Client) send(ctx context.Context, cl *call, op *operation) *attempt {
 		return &attempt{class: classRejected, kind: ErrValidation, cause: "building the request: " + err.Error()}
 	}
 	c.setHeaders(req, cl.body != nil)
+	op.attempts++
 	c.logger(ctx, "OpenTact API request", map[string]any{"method": cl.method, "path": cl.path, "host": c.base.Host, "attempt": op.attempts})
 	sentAt := c.pacer.clock.now()
 	resp, err := c.http.Do(req)

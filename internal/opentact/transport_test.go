@@ -110,8 +110,13 @@ func TestTLS12IsTheMinimum(t *testing.T) {
 	// ...and this client refuses it.
 	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
 	c := newClient(t, srv.URL, "x", func(c *opentact.Config) { c.CACertificatePEM = caPEM })
+	dials := opentact.CountDials(c)
 	if _, err := c.ListUsers(context.Background(), berlin); err == nil || !strings.Contains(err.Error(), "version") {
 		t.Fatalf("a TLS 1.1 server was accepted or refused for another reason: %v", err)
+	}
+	// The server's refusal cannot change on a second try.
+	if n := dials.Load(); n != 1 {
+		t.Errorf("a refused handshake was tried %d times, want once", n)
 	}
 }
 

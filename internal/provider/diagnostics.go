@@ -66,6 +66,17 @@ func shortDuration(d time.Duration) string {
 // fixedTime is the operation time of a data source or list resource read.
 var fixedTime = operationTime{limit: defaultReadTimeout}
 
+// Validators' sentences: the attribute, what is allowed, what was given.
+
+func invalidValue(summary string, at path.Path, allowed, got string) text {
+	return text{summary, fmt.Sprintf("Attribute %s %s, got %q.", at, allowed, got)}
+}
+
+const (
+	ipv4Allowed     = "value must be a dotted IPv4 address such as 192.0.2.10"
+	durationAllowed = `value must be a positive duration such as "30s" or "2m"`
+)
+
 // Provider configuration.
 
 func unknownSetting(name string) text {
@@ -234,14 +245,18 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 	}
 	var what string
 	switch {
-	case apiErr.Timeout == opentact.OperationTimeout && op.setting != "":
+	case apiErr.UncertainTimeout == opentact.OperationTimeout && op.setting != "":
 		what = fmt.Sprintf("the create ran out of its time (%s) before the API answered", op.setting)
-	case apiErr.Timeout == opentact.RequestTimeout:
+	case apiErr.UncertainTimeout == opentact.OperationTimeout:
+		what = "the operation was cancelled before the API answered"
+	case apiErr.UncertainTimeout == opentact.RequestTimeout:
 		what = fmt.Sprintf("no answer came within request_timeout (%s)", apiErr.RequestLimit)
-	case apiErr.Status != 0:
-		what = fmt.Sprintf("the last answer was HTTP %d (%s)", apiErr.Status, firstOf(apiErr.Message, apiErr.Cause))
+	case apiErr.UncertainStatus != 0:
+		what = fmt.Sprintf("the API or a gateway in front of it answered HTTP %d (%s), which does not say whether the work was done", apiErr.UncertainStatus, apiErr.UncertainCause)
+	case apiErr.UncertainCause != "":
+		what = "the connection broke after the request was sent (" + apiErr.UncertainCause + ")"
 	default:
-		what = "the connection broke after the request was sent (" + apiErr.Cause + ")"
+		what = "the create was cancelled before the API answered"
 	}
 	looked := "looking for the login on the connection afterwards found no user with it, but the API may still be processing the request"
 	if apiErr.LookupErr != nil {
@@ -251,7 +266,7 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 		"Before applying again, check SIP connection %s for login %q (in the OpenTact portal, or with the opentact_sip_users data source). "+
 		"If the user is there and is the one this configuration describes, import it: %s. If it is not there, apply again.",
 		req.Login, req.SIPConnectionUUID, what, looked, req.SIPConnectionUUID, req.Login, importHint)
-	if apiErr.Timeout == opentact.OperationTimeout && op.setting != "" {
+	if apiErr.UncertainTimeout == opentact.OperationTimeout && op.setting != "" {
 		detail += fmt.Sprintf(" If creates often run out of time, raise the resource's %s.", op.setting)
 	}
 	return text{"SIP user creation outcome unknown", detail}
@@ -395,6 +410,8 @@ func callRemedy(e *opentact.APIError, op operationTime) string {
 		return fmt.Sprintf("No answer came within request_timeout (%s), after %d attempts. If the API is slow to answer, raise the provider's request_timeout.", e.RequestLimit, e.Attempts)
 	case e.Timeout == opentact.OperationTimeout:
 		return fmt.Sprintf("The operation's time (%s) ran out after %d attempts. %s.", shortDuration(op.limit), e.Attempts, raiseTime(op))
+	case errors.Is(e, opentact.ErrCancelled):
+		return "The operation was cancelled (Terraform was interrupted) before the API answered."
 	case e.NotAPI && e.Status == 404:
 		return fmt.Sprintf("The answer to %s %s is not the OpenTact API's answer (a 404 without the API's error envelope), so it says nothing about the object. "+
 			"Check base_url and any proxy between Terraform and the API (HTTPS_PROXY, NO_PROXY).", e.Method, e.URL)
@@ -407,7 +424,7 @@ func callRemedy(e *opentact.APIError, op operationTime) string {
 	case errors.Is(e, opentact.ErrServer) && e.Retries > 0:
 		return fmt.Sprintf("Gave up after %d retries (max_retries).", e.Retries)
 	case errors.Is(e, opentact.ErrNoAnswer):
-		return fmt.Sprintf("The connection broke after %d attempts (max_retries %d). Check the network and any proxy between Terraform and the API.", e.Attempts, e.Retries)
+		return fmt.Sprintf("The connection broke after the request was sent, %d times (max_retries is %d). Check the network and any proxy between Terraform and the API.", e.Attempts, e.MaxRetries)
 	}
 	return ""
 }
@@ -430,8 +447,12 @@ func unreachableRemedy(e *opentact.APIError) string {
 	if e.Unreachable {
 		return fmt.Sprintf("An earlier call found that nothing reaches the API at %s, so this one was not tried. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.", e.Host)
 	}
-	return fmt.Sprintf("Nothing reached the API at %s (tried %d times over %s): the request was never sent. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.",
-		e.Host, e.Attempts, round(e.Elapsed))
+	how := ""
+	if e.Timeout == opentact.RequestTimeout {
+		how = fmt.Sprintf(", the connection could not be made within request_timeout (%s)", e.RequestLimit)
+	}
+	return fmt.Sprintf("Nothing reached the API at %s (tried %d times over %s%s): the request was never sent. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.",
+		e.Host, e.Attempts, round(e.Elapsed), how)
 }
 
 // raiseTime says how to give an operation more time.

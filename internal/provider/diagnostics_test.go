@@ -97,3 +97,32 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+// The unknown outcome is worded from the attempt that made it unknown.
+func TestUnknownOutcomeNamesTheGateway(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	emu.InjectFault(emulator.Fault{Method: "POST", Status: 503})
+	emu.InjectFault(emulator.Fault{Method: "POST", Status: 500})
+	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "gate0003", Password: "gate-secret-3"}
+	_, err := testClient(t, emu).CreateUser(context.Background(), req)
+	got := createFailed(err, req, timeoutsOf("create", 5*time.Minute)).detail
+	says(t, "the unknown outcome", got, "answered HTTP 503 (injected fault: Service Unavailable)", "found no user with it")
+	if strings.Contains(got, "ran out of its time") || strings.Contains(got, "connection broke") {
+		t.Errorf("the detail names a cause that did not happen:\n%s", got)
+	}
+}
+
+// One pacer per API account: the host (in any case), a digest of the
+// token, and the known rate limit.
+func TestPacerPerAccount(t *testing.T) {
+	var p pacers
+	a := p.of("https://api.opentact.org", "token-one", 0)
+	if p.of("https://API.opentact.org/", "token-one", 0) != a {
+		t.Error("the same account got a second pacer")
+	}
+	for _, other := range []*opentact.Pacer{p.of("https://api.opentact.org", "token-two", 0), p.of("https://api.opentact.org", "token-one", 5), p.of("https://other.example", "token-one", 0)} {
+		if other == a {
+			t.Error("another account shares the pacer")
+		}
+	}
+}

@@ -58,9 +58,11 @@ type opentactProvider struct {
 	pacers  pacers
 }
 
-// pacers holds one pacer per API account that this provider instance (in
-// production: the provider process) talks to: every configuration of the
-// same account shares its pace, whatever its alias.
+// pacers holds one pacer per API account that this provider instance talks
+// to: every Configure of the same account shares one pace. Terraform starts
+// a provider process per configuration and configures it once, so there this
+// holds one pacer; a test process configures many instances, each with
+// pacers of its own.
 type pacers struct {
 	mu        sync.Mutex
 	byAccount map[account]*opentact.Pacer

@@ -23,9 +23,9 @@ import (
 
 // The passwords of these tests: one of each weak kind, and a strong one.
 const (
-	weakShort   = "Sh0rt!pw"            // 8 characters
-	weakLogin   = "xXpass0001yYzZ"      // contains the login pass0001
-	weakPattern = "password12345678"    // a word and a sequence
+	weakShort   = "Sh0rt!pw"             // 8 characters
+	weakLogin   = "xXpass0001yYzZ"       // contains the login pass0001
+	weakPattern = "password12345678"     // a word and a sequence
 	strongPass  = "Kq7#vT2!mZr9@Lx4pW8$" // generated
 )
 

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"time"
 
@@ -12,9 +11,7 @@ import (
 // ipv4Validator accepts a dotted IPv4 address, as the API's remote_ip does.
 type ipv4Validator struct{}
 
-func (ipv4Validator) Description(context.Context) string {
-	return "value must be a dotted IPv4 address such as 192.0.2.10"
-}
+func (ipv4Validator) Description(context.Context) string { return ipv4Allowed }
 
 func (v ipv4Validator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
@@ -23,17 +20,14 @@ func (v ipv4Validator) ValidateString(ctx context.Context, req validator.StringR
 		return
 	}
 	if a, err := netip.ParseAddr(req.ConfigValue.ValueString()); err != nil || !a.Is4() {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid IPv4 address",
-			fmt.Sprintf("Attribute %s %s, got %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
+		invalidValue("Invalid IPv4 address", req.Path, v.Description(ctx), req.ConfigValue.ValueString()).addError(&resp.Diagnostics, req.Path)
 	}
 }
 
 // durationValidator accepts a positive Go duration such as "30s".
 type durationValidator struct{}
 
-func (durationValidator) Description(context.Context) string {
-	return `value must be a positive duration such as "30s" or "2m"`
-}
+func (durationValidator) Description(context.Context) string { return durationAllowed }
 
 func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
@@ -42,7 +36,6 @@ func (v durationValidator) ValidateString(ctx context.Context, req validator.Str
 		return
 	}
 	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("Attribute %s %s, got %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
+		invalidValue("Invalid duration", req.Path, v.Description(ctx), req.ConfigValue.ValueString()).addError(&resp.Diagnostics, req.Path)
 	}
 }
