@@ -77,6 +77,25 @@ const (
 	durationAllowed = `value must be a positive duration such as "30s" or "2m"`
 )
 
+// resourceDocs is where the resource's attributes are listed.
+const resourceDocs = "https://registry.terraform.io/providers/opentact/opentact/latest/docs/resources/sip_user"
+
+func notDateTime(at path.Path, got, meant string) text {
+	detail := fmt.Sprintf("Attribute %s must be an RFC 3339 date-time, a date and a time with its offset, such as 1990-04-01T00:00:00Z; got %q.", at, got)
+	if meant != "" {
+		detail += fmt.Sprintf(" Write %q.", meant)
+	}
+	return text{"Invalid date-time", detail}
+}
+
+func notAGender(at path.Path, got, meant string) text {
+	if meant != "" {
+		return text{"Invalid gender", fmt.Sprintf("Attribute %s is %q, which is not one of the API's gender values (they are spelled exactly): did you mean %q?", at, got, meant)}
+	}
+	return text{"Invalid gender", fmt.Sprintf("Attribute %s is %q, which is not one of the API's 50 gender values, and none is close to it. "+
+		"They are listed, spelled exactly, under gender in the opentact_sip_user resource's documentation: %s", at, got, resourceDocs)}
+}
+
 // Provider configuration.
 
 func unknownSetting(name string) text {
@@ -352,6 +371,14 @@ func lookupFailed(err error, id, login, connection string) text {
 		return text{"Cannot find the SIP user", fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it.", err, connection)}
 	}
 	return text{"Cannot find the SIP user", apiDetail(err, fixedTime)}
+}
+
+func lookupArgumentsWrong(given []string) text {
+	got := "none of them"
+	if len(given) > 0 {
+		got = strings.Join(given, " and ")
+	}
+	return text{"Invalid SIP user lookup", "Give either id, or sip_connection_uuid with login, to find the SIP user; this configuration gives " + got + "."}
 }
 
 func listFailed(err error, connection string) text {

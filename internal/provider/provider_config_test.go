@@ -29,7 +29,8 @@ func TestAccProvider_missingToken(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      api.readList(fmt.Sprintf("provider \"opentact\" {\n  base_url = %q\n}\n", api.url)),
-			ExpectError: regexp.MustCompile(`(?s)Missing OpenTact API token.*with provider\["registry\.[a-z.]+/[a-z]+/opentact"\].*OPENTACT_TOKEN`),
+			ExpectError: regexp.MustCompile(`(?s)Missing OpenTact API token.*with provider\["registry\.[a-z.]+/[a-z]+/opentact"\].*` +
+				inOutput("Set the OPENTACT_TOKEN environment variable, or set token in the provider block from a variable declared with ephemeral = true").String()[4:]),
 		}},
 	})
 }
@@ -76,7 +77,8 @@ func TestAccProvider_badSettings(t *testing.T) {
 			},
 			{
 				Config:      api.readList(block("http://api.opentact.org", "tok", "")),
-				ExpectError: regexp.MustCompile(`(?s)Invalid OpenTact base URL.*non-loopback\s+host.*clear\s+text`),
+				ExpectError: inOutput("Invalid OpenTact base URL", `base_url = "http://api.opentact.org"`,
+					`The provider's base_url is "http://api.opentact.org", which uses plain http to a non-loopback host`, "clear text", "Use https"),
 			},
 			{
 				Config:      api.readList(block("api.opentact.org", "tok", "")),
@@ -196,6 +198,23 @@ provider "opentact" {
 				}
 				return nil
 			},
+		}},
+	})
+}
+
+// A base_url refused when it came from OPENTACT_BASE_URL says so, and
+// blames no attribute of the block.
+func TestAccProvider_baseURLFromTheEnvironment(t *testing.T) {
+	api := newTestAPI(t)
+	t.Cleanup(api.noAPICalls(t))
+	t.Setenv("OPENTACT_BASE_URL", "http://api.opentact.org")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      api.readList(fmt.Sprintf("provider \"opentact\" {\n  token = %q\n}\n", api.emu.Token())),
+			// The diagnostic is on the provider block, not on a base_url line.
+			ExpectError: inOutput("Invalid OpenTact base URL", `: provider "opentact" {`,
+				`The OPENTACT_BASE_URL environment variable is "http://api.opentact.org", which uses plain http to a non-loopback host`),
 		}},
 	})
 }

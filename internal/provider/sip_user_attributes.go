@@ -59,7 +59,7 @@ type optionalField struct {
 // customType is the attribute's type, when it is not a plain string.
 func (f optionalField) customType() basetypes.StringTypable {
 	if f.rfc3339 {
-		return timetypes.RFC3339Type{}
+		return dateTimeType{}
 	}
 	return nil
 }
@@ -83,7 +83,7 @@ var optionalFields = []optionalField{
 	{name: "dob", api: opentact.FieldDOB, rfc3339: true, description: "Date of birth as an RFC 3339 date-time, such as `1990-04-01T00:00:00Z`. A value the API returns in another offset but at the same instant is not a change.",
 		field: func(f *sipUserFields) *types.String { return &f.DOB.StringValue }},
 	{name: "gender", api: opentact.FieldGender, description: "One of the API's 50 values, exact spelling and case: `" + strings.Join(genders, "`, `") + "`.",
-		validators: []validator.String{stringvalidator.OneOf(genders...)},
+		validators: []validator.String{genderValidator{}},
 		field:      func(f *sipUserFields) *types.String { return &f.Gender }},
 	{name: "remote_ip", api: opentact.FieldRemoteIP, description: "Remote SIP service IP: a dotted IPv4 address.",
 		validators: []validator.String{ipv4Validator{}},
@@ -99,7 +99,7 @@ type sipUserFields struct {
 	Email             types.String      `tfsdk:"email"`
 	PhoneNumber       types.String      `tfsdk:"phone_number"`
 	Avatar            types.String      `tfsdk:"avatar"`
-	DOB               timetypes.RFC3339 `tfsdk:"dob"`
+	DOB               dateTime          `tfsdk:"dob"`
 	Gender            types.String      `tfsdk:"gender"`
 	RemoteIP          types.String      `tfsdk:"remote_ip"`
 	CreatedOn         timetypes.RFC3339 `tfsdk:"created_on"`

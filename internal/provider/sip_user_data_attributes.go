@@ -22,11 +22,7 @@ func dataSourceUserAttributes(lookup bool) map[string]schema.Attribute {
 		"account_uuid":        schema.StringAttribute{Computed: true, MarkdownDescription: computedFieldDescriptions["account_uuid"]},
 	}
 	for _, f := range optionalFields {
-		a := schema.StringAttribute{Computed: true, MarkdownDescription: f.description}
-		if f.rfc3339 {
-			a.CustomType = timetypes.RFC3339Type{}
-		}
-		attrs[f.name] = a
+		attrs[f.name] = schema.StringAttribute{Computed: true, MarkdownDescription: f.description, CustomType: f.customType()}
 	}
 	return attrs
 }

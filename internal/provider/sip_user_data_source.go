@@ -2,8 +2,8 @@ package provider
 
 import (
 	"context"
+	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -41,11 +41,7 @@ func (d *sipUserDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 }
 
 func (d *sipUserDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{
-		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("login")),
-		datasourcevalidator.RequiredTogether(path.MatchRoot("sip_connection_uuid"), path.MatchRoot("login")),
-		datasourcevalidator.Conflicting(path.MatchRoot("id"), path.MatchRoot("sip_connection_uuid")),
-	}
+	return []datasource.ConfigValidator{lookupArguments{}}
 }
 
 func (d *sipUserDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -74,4 +70,33 @@ func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	cfg.ID = types.StringValue(u.UUID)
 	resp.Diagnostics.Append(cfg.fromAPI(u)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// lookupArguments accepts the two ways to find a user, id alone or
+// sip_connection_uuid with login, and gives one error for anything else.
+type lookupArguments struct{}
+
+func (lookupArguments) Description(context.Context) string {
+	return "either id, or sip_connection_uuid with login"
+}
+
+func (v lookupArguments) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (lookupArguments) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var given []string
+	for _, name := range []string{"id", "sip_connection_uuid", "login"} {
+		var v types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &v)...)
+		if v.IsUnknown() {
+			return // known at apply: Read checks it
+		}
+		if !v.IsNull() {
+			given = append(given, name)
+		}
+	}
+	switch strings.Join(given, ",") {
+	case "id", "sip_connection_uuid,login":
+	default:
+		lookupArgumentsWrong(given).addError(&resp.Diagnostics)
+	}
 }

@@ -34,16 +34,16 @@ func TestAccSIPUserDataSource(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{
+			// One error for any wrong combination, saying what to give.
 			{
 				Config:      api.oneConfig(fmt.Sprintf("id = %q\n  login = \"henry001\"\n  sip_connection_uuid = %q", id, api.connection)),
-				ExpectError: regexp.MustCompile(`(?s)Exactly one of these attributes must be configured: \[id,login\]`),
+				ExpectError: lookupError("id and sip_connection_uuid and login"),
 			},
-			{
-				Config:      api.oneConfig(`first_name = "Henry"`),
-				ExpectError: regexp.MustCompile(`(?s)Exactly one of these attributes must be configured: \[id,login\]`),
-			},
-			{Config: api.oneConfig(""), ExpectError: regexp.MustCompile(`Exactly one of these attributes must be configured: \[id,login\]`)},
-			{Config: api.oneConfig(`login = "henry001"`), ExpectError: regexp.MustCompile(`(?s)These attributes must be configured together: \[sip_connection_uuid,login\]`)},
+			// Terraform adds its own error for the read-only first_name.
+			{Config: api.oneConfig(`first_name = "Henry"`), ExpectError: inOutput("Invalid SIP user lookup", "this configuration gives none of them.", "Invalid Configuration for Read-Only Attribute")},
+			{Config: api.oneConfig(""), ExpectError: lookupError("none of them")},
+			{Config: api.oneConfig(`login = "henry001"`), ExpectError: lookupError("login")},
+			{Config: api.oneConfig(fmt.Sprintf("id = %q\n  login = \"henry001\"", id)), ExpectError: lookupError("id and login")},
 			{Config: api.oneConfig(`id = "00000000-0000-4000-8000-000000000000"`), ExpectError: regexp.MustCompile(`(?s)No SIP user has id\s+00000000-0000-4000-8000-000000000000`)},
 			{
 				Config: api.oneConfig(fmt.Sprintf("sip_connection_uuid = %q\n  login = \"nobody01\"", api.connection)),
@@ -51,12 +51,15 @@ func TestAccSIPUserDataSource(t *testing.T) {
 				// and nothing about HTTP 200.
 				ExpectError: regexp.MustCompile(`(?s)SIP connection\s+` + api.connection + `\s+has\s+no\s+user\s+with\s+login\s+"nobody01"\.\s+Check\s+the\s+login[^2]*$`),
 			},
-			{
-				Config:      api.oneConfig(fmt.Sprintf("id = %q\n  sip_connection_uuid = %q", id, api.connection)),
-				ExpectError: regexp.MustCompile(`(?s)These attributes cannot be configured together: \[id,sip_connection_uuid\]`),
-			},
+			{Config: api.oneConfig(fmt.Sprintf("id = %q\n  sip_connection_uuid = %q", id, api.connection)), ExpectError: lookupError("id and sip_connection_uuid")},
 			{Config: api.oneConfig(fmt.Sprintf("id = %q", id)), ConfigStateChecks: found},
 			{Config: api.oneConfig(fmt.Sprintf("sip_connection_uuid = %q\n  login = \"henry001\"", api.connection)), ConfigStateChecks: found},
 		},
 	})
+}
+
+// lookupError is the one error of a lookup given the wrong arguments: what
+// to give, what was given, and nothing else.
+func lookupError(given string) *regexp.Regexp {
+	return regexp.MustCompile(inOutput("Error: Invalid SIP user lookup", "Give either id, or sip_connection_uuid with login, to find the SIP user; this configuration gives "+given+".").String() + `\s*$`)
 }

@@ -417,22 +417,27 @@ func TestAccSIPUser_invalidInput(t *testing.T) {
 	api := newTestAPI(t)
 	t.Cleanup(api.noAPICalls(t))
 	cases := map[string]struct{ body, want string }{
-		"login too short":        {`login = "abc"` + "\n  password = \"p\"", `Attribute login UTF-8 character count must be between 7 and 15`},
-		"login too long":         {`login = "abcdefghijklmnop"` + "\n  password = \"p\"", `Attribute login UTF-8 character count must be between 7 and 15`},
-		"no password":            {`login = "alice001"`, `(?s)Missing SIP password.*A new SIP user needs a password`},
-		"both passwords":         {`login = "alice001"` + "\n  password = \"p\"\n  password_wo = \"q\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" cannot be specified when "password" is specified`},
-		"version without wo":     {`login = "alice001"` + "\n  password = \"p\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" must be specified when "password_wo_version" is\s+specified`},
-		"empty password":         {`login = "alice001"` + "\n  password = \"\"", `Attribute password UTF-8 character count must be at least 1`},
-		"first name too long":    {`login = "alice001"` + "\n  password = \"p\"\n  first_name = \"abcdefghijklmnopqrstuvwxy\"", `Attribute first_name UTF-8 character count must be between 1 and 24`},
-		"empty last name":        {`login = "alice001"` + "\n  password = \"p\"\n  last_name = \"\"", `Attribute last_name UTF-8 character count must be between 1 and 24`},
-		"bad email":              {`login = "alice001"` + "\n  password = \"p\"\n  email = \"not-an-address\"", `(?s)email.*must be an e-mail address`},
-		"phone with letters":     {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"+49abc\"", `(?s)phone_number.*must be digits with an optional leading \+`},
-		"phone too long":         {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"12345678901234567\"", `Attribute phone_number UTF-8 character count must be between 3 and\s+16`},
-		"avatar not a URL":       {`login = "alice001"` + "\n  password = \"p\"\n  avatar = \"not a url at all\"", `(?s)avatar.*must be an http:// or https:// URL`},
-		"dob not RFC 3339":       {`login = "alice001"` + "\n  password = \"p\"\n  dob = \"1990-04-01\"", `(?s)Invalid RFC3339 String Value.*dob`},
-		"gender wrong case":      {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"cis woman\"", `(?s)Attribute gender value must be one of`},
-		"remote_ip not IPv4":     {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"2001:db8::1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
-		"remote_ip out of range": {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"256.1.1.1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
+		"login too short":     {`login = "abc"` + "\n  password = \"p\"", `Attribute login UTF-8 character count must be between 7 and 15`},
+		"login too long":      {`login = "abcdefghijklmnop"` + "\n  password = \"p\"", `Attribute login UTF-8 character count must be between 7 and 15`},
+		"no password":         {`login = "alice001"`, `(?s)Missing SIP password.*A new SIP user needs a password`},
+		"both passwords":      {`login = "alice001"` + "\n  password = \"p\"\n  password_wo = \"q\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" cannot be specified when "password" is specified`},
+		"version without wo":  {`login = "alice001"` + "\n  password = \"p\"\n  password_wo_version = 1", `(?s)Attribute "password_wo" must be specified when "password_wo_version" is\s+specified`},
+		"empty password":      {`login = "alice001"` + "\n  password = \"\"", `Attribute password UTF-8 character count must be at least 1`},
+		"first name too long": {`login = "alice001"` + "\n  password = \"p\"\n  first_name = \"abcdefghijklmnopqrstuvwxy\"", `Attribute first_name UTF-8 character count must be between 1 and 24`},
+		"empty last name":     {`login = "alice001"` + "\n  password = \"p\"\n  last_name = \"\"", `Attribute last_name UTF-8 character count must be between 1 and 24`},
+		"bad email":           {`login = "alice001"` + "\n  password = \"p\"\n  email = \"not-an-address\"", `(?s)email.*must be an e-mail address`},
+		"phone with letters":  {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"+49abc\"", `(?s)phone_number.*must be digits with an optional leading \+`},
+		"phone too long":      {`login = "alice001"` + "\n  password = \"p\"\n  phone_number = \"12345678901234567\"", `Attribute phone_number UTF-8 character count must be between 3 and\s+16`},
+		"avatar not a URL":    {`login = "alice001"` + "\n  password = \"p\"\n  avatar = \"not a url at all\"", `(?s)avatar.*must be an http:// or https:// URL`},
+		// What to write instead, and one error: the type's validation alone.
+		"dob a date":                {`login = "alice001"` + "\n  password = \"p\"\n  dob = \"1990-04-01\"", `(?s)Invalid date-time.*dob must be an RFC 3339\s+date-time.*got\s+"1990-04-01"\.\s+Write\s+"1990-04-01T00:00:00Z"\.`},
+		"dob without an offset":     {`login = "alice001"` + "\n  password = \"p\"\n  dob = \"1990-04-01 08:30:00\"", `(?s)Invalid date-time.*Write\s+"1990-04-01T08:30:00Z"`},
+		"dob not a date":            {`login = "alice001"` + "\n  password = \"p\"\n  dob = \"first of April\"", `(?s)Invalid date-time.*such\s+as\s+1990-04-01T00:00:00Z;\s+got\s+"first\s+of\s+April"\.\s*$`},
+		"gender wrong case":         {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"cis woman\"", `(?s)Invalid gender.*"cis woman".*did\s+you\s+mean\s+"Cis\s+Woman"\?\s*$`},
+		"gender spaced, punctuated": {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"non binary\"", `(?s)did\s+you\s+mean\s+"Non-binary"\?`},
+		"gender far from any":       {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"robot\"", `(?s)Invalid gender.*"robot".*none\s+is\s+close.*registry\.terraform\.io/providers/opentact/opentact/latest/docs/resources/sip_user`},
+		"remote_ip not IPv4":        {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"2001:db8::1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
+		"remote_ip out of range":    {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"256.1.1.1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
 	}
 	var steps []resource.TestStep
 	for name, tc := range cases {
