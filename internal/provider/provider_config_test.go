@@ -28,7 +28,7 @@ func TestAccProvider_missingToken(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      api.readList(fmt.Sprintf("provider \"opentact\" {\n  base_url = %q\n}\n", api.url)),
+			Config: api.readList(fmt.Sprintf("provider \"opentact\" {\n  base_url = %q\n}\n", api.url)),
 			ExpectError: regexp.MustCompile(`(?s)Missing OpenTact API token.*with provider\["registry\.[a-z.]+/[a-z]+/opentact"\].*` +
 				inOutput("Set the OPENTACT_TOKEN environment variable, or set token in the provider block from a variable declared with ephemeral = true").String()[4:]),
 		}},
@@ -76,7 +76,7 @@ func TestAccProvider_badSettings(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Expired OpenTact API token.*expired at 2024-01-02T03:04:05Z`),
 			},
 			{
-				Config:      api.readList(block("http://api.opentact.org", "tok", "")),
+				Config: api.readList(block("http://api.opentact.org", "tok", "")),
 				ExpectError: inOutput("Invalid OpenTact base URL", `base_url = "http://api.opentact.org"`,
 					`The provider's base_url is "http://api.opentact.org", which uses plain http to a non-loopback host`, "clear text", "Use https"),
 			},
@@ -211,7 +211,7 @@ func TestAccProvider_baseURLFromTheEnvironment(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      api.readList(fmt.Sprintf("provider \"opentact\" {\n  token = %q\n}\n", api.emu.Token())),
+			Config: api.readList(fmt.Sprintf("provider \"opentact\" {\n  token = %q\n}\n", api.emu.Token())),
 			// The diagnostic is on the provider block, not on a base_url line.
 			ExpectError: inOutput("Invalid OpenTact base URL", `: provider "opentact" {`,
 				`The OPENTACT_BASE_URL environment variable is "http://api.opentact.org", which uses plain http to a non-loopback host`),
