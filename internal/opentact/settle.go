@@ -105,7 +105,7 @@ func notMadeBy(u *User, req CreateUserRequest, earliest time.Time) *ForeignHolde
 	}
 	for _, field := range OptionalFields {
 		sent, have := req.Fields[field], u.Fields[field]
-		if sent != have && !(field.IsInstant() && sameInstant(sent, have)) {
+		if sent != have && (!field.IsInstant() || !sameInstant(sent, have)) {
 			f.Differs = append(f.Differs, string(field))
 		}
 	}

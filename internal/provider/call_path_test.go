@@ -95,7 +95,7 @@ func TestAccCallPath_createRidesOutARefusingGateway(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{{
-			Config:           api.provider("plan_checks = false") + fmt.Sprintf("resource \"opentact_sip_user\" \"test\" {\n  sip_connection_uuid = %q\n  login = \"gate0002\"\n  password = \"gate-secret-2\"\n}\n", api.connection),
+			Config:           api.userConfigWith(api.provider("plan_checks = false"), `  login = "gate0002"`+"\n"+`  password = "gate-secret-2"`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{refuse}},
 			Check: resource.ComposeTestCheckFunc(api.onlyUserInState, api.expectStored(passwordIs("gate-secret-2")), rodeItOut, func(*terraform.State) error {
 				if n := api.emu.CountRequests("POST", ""); n != 1 {
@@ -155,13 +155,7 @@ func TestAccCallPath_untrustedCertificate(t *testing.T) {
 	api, caPEM := newTLSAPI(t)
 	host := api.url[len("https://"):]
 	config := func(extra string) string {
-		return api.provider("plan_checks = false", extra) + fmt.Sprintf(`
-resource "opentact_sip_user" "test" {
-  sip_connection_uuid = %q
-  login               = "tls00001"
-  password            = "tls-secret-1"
-}
-`, api.connection)
+		return api.userConfigWith(api.provider("plan_checks = false", extra), `  login = "tls00001"`+"\n"+`  password = "tls-secret-1"`)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,

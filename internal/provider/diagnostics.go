@@ -359,7 +359,7 @@ func invalidIdentity(id string) text {
 
 // Data sources and the list resource.
 
-func lookupFailed(err error, id, login, connection string) text {
+func lookupFailed(err error, id, connection string) text {
 	var noLogin *opentact.NoSuchLoginError
 	switch {
 	case errors.As(err, &noLogin):
@@ -496,13 +496,4 @@ func round(d time.Duration) time.Duration {
 		return d.Round(100 * time.Millisecond)
 	}
 	return d.Round(time.Second)
-}
-
-func firstOf(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -83,7 +83,7 @@ func TestLoginNotOnTheConnectionSaysSo(t *testing.T) {
 	emu := emulator.New(emulator.Options{})
 	connection := emulator.SeedConnections[0].UUID
 	_, err := testClient(t, emu).FindUserByLogin(context.Background(), connection, "nobody01")
-	got := lookupFailed(err, "", "nobody01", connection).detail
+	got := lookupFailed(err, "", connection).detail
 	says(t, "the missing login", got, "SIP connection "+connection+` has no user with login "nobody01"`)
 	if strings.Contains(got, "HTTP") || strings.Contains(got, "does not exist") {
 		t.Errorf("the connection exists (its list answered): %s", got)

@@ -304,13 +304,8 @@ func TestAccPlanChecks_unreachableFailsThePlan(t *testing.T) {
 	api := newTestAPI(t)
 	dead := deadURL(t)
 	config := func(extra string) string {
-		return fmt.Sprintf("provider \"opentact\" {\n  base_url = %q\n  token = %q\n  %s\n}\n", dead, api.emu.Token(), extra) + fmt.Sprintf(`
-resource "opentact_sip_user" "test" {
-  sip_connection_uuid = %q
-  login               = "dead0001"
-  password            = "dead-secret-1"
-}
-`, api.connection)
+		block := fmt.Sprintf("provider \"opentact\" {\n  base_url = %q\n  token = %q\n  %s\n}\n", dead, api.emu.Token(), extra)
+		return api.userConfigWith(block, `  login = "dead0001"`+"\n"+`  password = "dead-secret-1"`)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,

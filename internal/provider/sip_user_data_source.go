@@ -64,7 +64,7 @@ func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		u, err = d.client.FindUserByLogin(ctx, cfg.SIPConnectionUUID.ValueString(), cfg.Login.ValueString())
 	}
 	if err != nil {
-		lookupFailed(err, cfg.ID.ValueString(), cfg.Login.ValueString(), cfg.SIPConnectionUUID.ValueString()).addError(&resp.Diagnostics)
+		lookupFailed(err, cfg.ID.ValueString(), cfg.SIPConnectionUUID.ValueString()).addError(&resp.Diagnostics)
 		return
 	}
 	cfg.ID = types.StringValue(u.UUID)

@@ -19,7 +19,12 @@ import (
 const addr = "opentact_sip_user.test"
 
 func (a *testAPI) userConfig(body string) string {
-	return a.provider() + fmt.Sprintf(`
+	return a.userConfigWith(a.provider(), body)
+}
+
+// userConfigWith is userConfig with a provider block of the test's own.
+func (a *testAPI) userConfigWith(providerBlock, body string) string {
+	return providerBlock + fmt.Sprintf(`
 resource "opentact_sip_user" "test" {
   sip_connection_uuid = %q
 %s
