@@ -275,3 +275,19 @@ func TestTimeStaticConfig(t *testing.T) {
 		}
 	}
 }
+
+// The paired plan of new users gives each user a strong password of its
+// own; every other table keeps the lifecycle's "bench-secret".
+func TestConfigPasswords(t *testing.T) {
+	emu := &emulatorProc{url: "http://127.0.0.1:1"}
+	base := spec{kind: "opentact", n: 3, connections: []string{"c1"}, coalesce: true}
+	plain, err := (&bench{}).config(base, emu)
+	if err != nil || !strings.Contains(plain, `password            = "bench-secret"`) {
+		t.Errorf("default config (%v):\n%s", err, plain)
+	}
+	base.password = strongPasswords
+	strong, err := (&bench{}).config(base, emu)
+	if err != nil || !strings.Contains(strong, `password            = format("Kq7#vT2!mZr9@%04dLx", count.index)`) {
+		t.Errorf("plan-new config (%v):\n%s", err, strong)
+	}
+}

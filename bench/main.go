@@ -77,6 +77,8 @@ func parseFlags() options {
 	flag.Func("env-b", "paired table: KEY=VALUE for the provider process of variant B (repeatable), e.g. GOMEMLIMIT=off", appendTo(&cfg.pair.envB))
 	flag.StringVar(&cfg.pair.providerB, "provider-b", "", "paired table: a provider binary for variant B (e.g. one built from an earlier commit)")
 	flag.IntVar(&cfg.pair.repeats, "repeats", 5, "paired and -gc tables: runs per variant, alternated A B B A A B ...")
+	flag.Float64Var(&cfg.pair.rateLimit, "pair-rate-limit", 0, "paired table: the emulator's rate limit in requests per second (0: none), with the rate-limited table's burst; -parallelism applies")
+	flag.BoolVar(&cfg.pair.planNew, "pair-plan-new", false, "paired table: time only terraform plan of N users that do not exist yet, each with a distinct strong password, instead of the lifecycle")
 	flag.BoolVar(&cfg.gc.enabled, "gc", false, "measure the provider's garbage collector settings on a refresh that reads one large list (see -gc-users)")
 	flag.IntVar(&cfg.gc.users, "gc-users", 44000, "-gc table: users seeded on each connection besides the 3 managed ones (the default makes the list answer just under the provider's 64 MiB cap)")
 	flag.StringVar(&cfg.gc.connections, "gc-connections", "1,3", "-gc table: numbers of connections, each with -gc-users users and 3 managed ones, comma-separated (one table each: one list decoded, or three kept alive together)")
@@ -199,6 +201,9 @@ type bench struct {
 }
 
 func run(cfg options) error {
+	if (cfg.pair.rateLimit != 0 || cfg.pair.planNew) && !cfg.pair.enabled() {
+		return errors.New("-pair-rate-limit and -pair-plan-new are for the paired table: give a variant (-env-a, -env-b or -provider-b)")
+	}
 	if cfg.render != "" {
 		res, err := loadResults(cfg.render)
 		if err != nil {

@@ -15,6 +15,12 @@ type pairOptions struct {
 	envA, envB []string
 	providerB  string
 	repeats    int
+	// rateLimit, when set, pairs against an emulator that limits requests
+	// to it a second (with the rate-limited table's burst).
+	rateLimit float64
+	// planNew times only terraform plan of N users that do not exist yet,
+	// each with a distinct strong password, instead of the lifecycle.
+	planNew bool
 }
 
 func (o pairOptions) enabled() bool {
@@ -54,21 +60,40 @@ func (b *bench) pairTable(cfg options, res *results) error {
 		return err
 	}
 	repeats := max(cfg.pair.repeats, 1)
-	fmt.Printf("## Paired lifecycle, -parallelism=%d, %d runs each\n\n", cfg.parallelism, repeats)
+	limited := ""
+	if cfg.pair.rateLimit > 0 {
+		limited = fmt.Sprintf(", the emulator limited to %s requests a second", rps(cfg.pair.rateLimit))
+	}
+	what := "lifecycle"
+	if cfg.pair.planNew {
+		what = "plan of N new users (distinct strong passwords)"
+	}
+	fmt.Printf("## Paired %s, -parallelism=%d%s, %d runs each\n\n", what, cfg.parallelism, limited, repeats)
 	for _, v := range variants {
 		fmt.Printf("- %s: %s\n", v.name, v.about)
 	}
 	fmt.Println()
-	fmt.Println("| variant | N | latency | lifecycle s min / median / max | apply s | plan s | destroy s | provider CPU s | provider peak RSS MiB min / median / max |")
-	fmt.Println("|---|---:|---:|---|---:|---:|---:|---:|---|")
+	if cfg.pair.planNew {
+		fmt.Println("| variant | N | latency | plan s min / median / max | calls/res | provider CPU s min / median / max | provider peak RSS MiB min / median / max |")
+		fmt.Println("|---|---:|---:|---|---:|---|---|")
+	} else {
+		fmt.Println("| variant | N | latency | lifecycle s min / median / max | apply s | plan s | destroy s | provider CPU s | provider peak RSS MiB min / median / max |")
+		fmt.Println("|---|---:|---:|---|---:|---:|---:|---:|---|")
+	}
 	var summary []string
 	for _, lat := range ints(cfg.latencies) {
 		for _, n := range ints(cfg.sizes) {
 			runs := make([][]lifecycleRun, len(variants))
 			err := alternated(repeats, len(variants), func(i, vi int) error {
 				v := variants[vi]
-				s := spec{kind: "opentact", n: n, latencyMs: lat, spread: 1, coalesce: true,
-					cli: cliOptions{providerEnv: v.env, providerBin: v.binary}}
+				s := spec{kind: "opentact", n: n, latencyMs: lat, spread: 1, coalesce: true}
+				if limit := cfg.pair.rateLimit; limit > 0 {
+					s = cfg.rate.rateSpec("adaptive", n, limit, cfg.parallelism)
+				}
+				s.cli.providerEnv, s.cli.providerBin = v.env, v.binary
+				if cfg.pair.planNew {
+					s.planOnly, s.password = true, strongPasswords
+				}
 				run, err := b.runLifecycle(s)
 				if err == nil {
 					err = strict(s, run)
@@ -77,14 +102,19 @@ func (b *bench) pairTable(cfg options, res *results) error {
 					return fmt.Errorf("variant %s N=%d latency=%dms: %w", v.name, n, lat, err)
 				}
 				runs[vi] = append(runs[vi], run)
-				res.Paired = append(res.Paired, pairRecord{Variant: v.name, Env: v.env, Provider: v.binary, N: n, LatencyMs: lat, Repeat: i, lifecycleRun: run})
+				res.Paired = append(res.Paired, pairRecord{Variant: v.name, Env: v.env, Provider: v.binary, N: n, LatencyMs: lat, Repeat: i,
+					PlanNew: cfg.pair.planNew, RateLimitRPS: cfg.pair.rateLimit, lifecycleRun: run})
 				return nil
 			})
 			if err != nil {
 				return err
 			}
 			for vi, v := range variants {
-				fmt.Println(pairRow(v.name, n, lat, runs[vi]))
+				if cfg.pair.planNew {
+					fmt.Println(planNewRow(v.name, n, lat, runs[vi]))
+				} else {
+					fmt.Println(pairRow(v.name, n, lat, runs[vi]))
+				}
 			}
 			summary = append(summary, pairSummary(n, lat, runs[0], runs[1]))
 		}
@@ -126,13 +156,29 @@ func pairRow(name string, n, lat int, runs []lifecycleRun) string {
 		name, n, lat, spread(total, 2), cmd("apply"), cmd("plan"), cmd("destroy"), median(cpu), spread(rss, 0))
 }
 
+// strongPasswords gives each user of a plan of new users a password of its
+// own that the provider's strength check (issue 23) rates strong, so the
+// plan pays for the check without a warning per user.
+const strongPasswords = `format("Kq7#vT2!mZr9@%04dLx", count.index)`
+
+// planNewRow is a variant's line of the table of plans of new users;
+// calls/res is the plan's API calls (its checks' lists) over N.
+func planNewRow(name string, n, lat int, runs []lifecycleRun) string {
+	total := collect(runs, func(r lifecycleRun) float64 { return r.seconds() })
+	calls := collect(runs, func(r lifecycleRun) float64 { t, _ := r.requests(); return float64(t) / float64(n) })
+	cpu := collect(runs, func(r lifecycleRun) float64 { return r.CPUSeconds })
+	rss := collect(runs, func(r lifecycleRun) float64 { return r.RSSMiB })
+	return fmt.Sprintf("| %s | %d | %d ms | %s | %.3f | %s | %s |", name, n, lat, spread(total, 2), median(calls), spread(cpu, 2), spread(rss, 0))
+}
+
 // pairSummary compares B with A by the ratio of medians and by the ratios
 // of the runs made side by side.
 func pairSummary(n, lat int, a, b []lifecycleRun) string {
 	seconds := func(r lifecycleRun) float64 { return r.seconds() }
 	rss := func(r lifecycleRun) float64 { return r.RSSMiB }
-	return fmt.Sprintf("- N=%d, %d ms: B against A: lifecycle %s; peak RSS %.0f MiB against %.0f MiB (medians)",
-		n, lat, sideBySide(collect(a, seconds), collect(b, seconds)), median(collect(b, rss)), median(collect(a, rss)))
+	cpu := func(r lifecycleRun) float64 { return r.CPUSeconds }
+	return fmt.Sprintf("- N=%d, %d ms: B against A: wall time %s; provider CPU %s; peak RSS %.0f MiB against %.0f MiB (medians)",
+		n, lat, sideBySide(collect(a, seconds), collect(b, seconds)), sideBySide(collect(a, cpu), collect(b, cpu)), median(collect(b, rss)), median(collect(a, rss)))
 }
 
 // sideBySide is b's median over a's, and the spread of the ratios of the

@@ -110,6 +110,9 @@ type pairRecord struct {
 	N         int      `json:"n"`
 	LatencyMs int      `json:"latency_ms"`
 	Repeat    int      `json:"repeat"`
+	// PlanNew: only the plan of N new users was timed, not the lifecycle.
+	PlanNew      bool    `json:"plan_new,omitempty"`
+	RateLimitRPS float64 `json:"rate_limit_rps,omitempty"` // the emulator's limit; 0: none
 	lifecycleRun
 }
 

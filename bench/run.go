@@ -192,6 +192,8 @@ type spec struct {
 	emulatorArgs []string
 	providerArgs string   // extra lines in the provider block
 	connections  []string // existing connections for the users (opentact); empty: spread new ones
+	password     string   // the users' password, an HCL expression (opentact); empty: "bench-secret"
+	planOnly     bool     // only plan the users, which do not exist yet (no apply, no destroy)
 	cli          cliOptions
 }
 
@@ -228,7 +230,11 @@ func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
 	if s.kind == "time_static" && opts.providerBin == "" {
 		opts.providerBin = b.timeBinary
 	}
-	for _, args := range [][]string{{"apply", "-auto-approve"}, {"plan", "-detailed-exitcode"}, {"destroy", "-auto-approve"}} {
+	commands := [][]string{{"apply", "-auto-approve"}, {"plan", "-detailed-exitcode"}, {"destroy", "-auto-approve"}}
+	if s.planOnly {
+		commands = commands[1:2]
+	}
+	for _, args := range commands {
 		if emu != nil {
 			_ = post(emu.url+"/_emulator/reset", nil)
 		}
@@ -262,9 +268,21 @@ func (b *bench) runLifecycle(s spec) (lifecycleRun, error) {
 }
 
 // strict is the check of the unthrottled tables: every command succeeds and
-// apply creates every user.
+// apply creates every user; a plan of new users plans changes (exit 2),
+// creates none and, with strong passwords, warns of no weak one.
 func strict(s spec, run lifecycleRun) error {
 	for _, c := range run.Commands {
+		if s.planOnly {
+			switch {
+			case c.Exit != 2:
+				return fmt.Errorf("terraform %s of new users: exit status %d, want 2\n%s", c.Name, c.Exit, tail(c.output))
+			case c.UsersAfter != 0:
+				return fmt.Errorf("a plan left %d users", c.UsersAfter)
+			case s.password == strongPasswords && strings.Contains(c.output, "Weak SIP password"):
+				return fmt.Errorf("the strong passwords were rated weak\n%s", tail(c.output))
+			}
+			continue
+		}
 		// restapi's plan after apply is not empty (exit 2): that is its
 		// behaviour on this API, not a failure of the bench.
 		restapiDiff := s.kind == "restapi" && c.Name == "plan" && c.Exit == 2
@@ -457,9 +475,9 @@ resource "opentact_sip_user" "u" {
   count               = %d
   sip_connection_uuid = local.connections[count.index %% length(local.connections)]
   login               = format("user%%05d", count.index)
-  password            = "bench-secret"
+  password            = %s
 }
-`, emu.url, s.coalesce, s.providerArgs, strings.Join(connections, ", "), s.n), nil
+`, emu.url, s.coalesce, s.providerArgs, strings.Join(connections, ", "), s.n, cmp.Or(s.password, `"bench-secret"`)), nil
 }
 
 // addConnection adds a SIP connection to the emulator and returns its uuid.
