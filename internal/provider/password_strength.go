@@ -42,13 +42,12 @@ const (
 	// minScore is the lowest zxcvbn score (0 to 4) that is not weak:
 	// 3 stands for about 10^8 guesses or more.
 	minScore = 3
-	// screenRunes is how much of a password is estimated first, and
-	// estimatedRunes bounds what the estimator reads of the whole: its cost
-	// grows with the square of the length (about 0.26 ms for 10 characters,
-	// 0.4 ms for 12, 6 ms for 32), and a plan may check a thousand
-	// passwords. Ten random characters are the fewest that zxcvbn rates 3.
-	screenRunes    = 10
-	estimatedRunes = 64
+	// estimatedRunes bounds what the estimator reads: its cost grows
+	// faster than the square of the length (about 1 ms for 12 random
+	// characters, 2 ms for 19, 3 to 6 ms for 24, 15 ms or more for 32), and
+	// a plan may send a thousand passwords. A longer password is rated by
+	// its first estimatedRunes characters.
+	estimatedRunes = 24
 )
 
 // passwordWeakness rates a password that a plan would send to the user
@@ -66,17 +65,14 @@ func passwordWeakness(password, login string, hints []string) weakness {
 	return notWeak
 }
 
-// guessable is zxcvbn's verdict. The first screenRunes characters are
-// estimated first: when they are already hard to guess, what follows
-// cannot make the password easier, and the estimate of the whole (several
-// times as costly) is skipped.
+// guessable is zxcvbn's verdict on the password, read up to
+// estimatedRunes characters. The whole is estimated, never a shorter prefix
+// first: a prefix that cuts a word looks random to the estimator
+// ("xconversati"), so a strong prefix says nothing of the whole
+// ("xconversation").
 func guessable(password string, hints []string) bool {
-	runes := []rune(password)
-	if zxcvbn.PasswordStrength(string(runes[:screenRunes]), hints).Score >= minScore {
-		return false
+	if runes := []rune(password); len(runes) > estimatedRunes {
+		password = string(runes[:estimatedRunes])
 	}
-	if len(runes) > estimatedRunes {
-		runes = runes[:estimatedRunes]
-	}
-	return zxcvbn.PasswordStrength(string(runes), hints).Score < minScore
+	return zxcvbn.PasswordStrength(password, hints).Score < minScore
 }

@@ -16,11 +16,17 @@ func TestPasswordWeakness(t *testing.T) {
 		"qwertyuiopasdf":               commonPattern, // a keyboard row
 		"q7#Vt9!mZr2@Lx4p":             notWeak,
 		"correct horse battery staple": notWeak,
-		// A strong start is not undone by what follows, and a weak start
-		// is judged on the whole.
-		"q7#Vt9!mZr2@" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": notWeak,
+		// The whole is judged, not a start that cuts a word: the first ten
+		// or twelve characters of these look random to the estimator.
+		"conversation1":                        commonPattern,
+		"xconversation":                        commonPattern,
+		"Responsibility2024":                   commonPattern,
 		"password1234" + "q7#Vt9!mZr2@Lx4pW8$": notWeak,
 		"password1234" + "5678":                commonPattern,
+		// Past estimatedRunes characters, the first ones are judged: what
+		// follows cannot be read at a cost a plan of a thousand users bears.
+		"q7#Vt9!mZr2@" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": notWeak,
+		"passwordpasswordpassword" + "q7#Vt9!mZr2@Lx4pW8$":                                                          commonPattern,
 	} {
 		if got := passwordWeakness(password, login, hints); got != want {
 			t.Errorf("passwordWeakness(%q) = %d, want %d", password, got, want)
