@@ -42,8 +42,9 @@ type call struct {
 	method string
 	path   string // below the base URL, already escaped
 	body   any    // encoded as JSON, when not nil
-	// secrets are values the call sends (a password) that must never come
-	// back in an error, should the API echo them.
+	// secrets are values the call sends (a password), or that the create it
+	// settles sent, that must never come back in an error, should the API
+	// echo them.
 	secrets []string
 	// decode reads a successful payload; a problem makes the answer
 	// unreadable (for a create: an answer that says it acted, on what is
@@ -232,7 +233,19 @@ func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
 	}
 	e.Message, e.Withheld = c.scrubMessage(a.message, cl.secrets)
 	if u := op.uncertainBy; u != nil {
-		e.UncertainStatus, e.UncertainCause, e.UncertainTimeout = u.status, c.scrub(firstNonEmpty(u.cause, u.message), cl.secrets), u.timeout
+		e.UncertainStatus, e.UncertainTimeout = u.status, u.timeout
+		switch {
+		case u.kind == ErrCancelled && u.timeout == NoTimeout:
+			e.UncertainCancelled = true
+		case u.cause != "":
+			e.UncertainCause = c.scrub(u.cause, nil)
+		default:
+			// The API's message, scrubbed as the call's own: a short
+			// password in it withholds it.
+			var withheld bool
+			e.UncertainCause, withheld = c.scrubMessage(u.message, cl.secrets)
+			e.Withheld = e.Withheld || withheld
+		}
 	}
 	if a.pacingDeadline || e.kind == ErrCancelled && (op.rateLimited > 0 || op.rateWait >= time.Second) {
 		// The time ran out while the API kept answering 429, or while the
@@ -240,15 +253,6 @@ func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
 		e.kind = ErrRateLimit
 	}
 	return e
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // minScrubLength keeps a token too short to be a secret (an emulator's "t")

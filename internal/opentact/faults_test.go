@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -421,5 +422,27 @@ func TestGatewayRetryAfterPastTheDeadline(t *testing.T) {
 	_, err := c.GetUser(ctx, u.UUID)
 	if e := apiError(t, err); !errors.Is(err, opentact.ErrServer) || e.Status != 503 || !strings.Contains(e.Message, "Service Unavailable") || time.Since(start) > time.Second {
 		t.Fatalf("err = %+v after %s, want the 503 at once", e, time.Since(start))
+	}
+}
+
+// A redirect loop on the API's own host ends in its last answer, not in a
+// broken connection: it is not retried (a create neither), and the error
+// says what answered.
+func TestRedirectLoopIsAnAnswer(t *testing.T) {
+	var hits atomic.Int32
+	var loop *httptest.Server
+	loop = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, loop.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(loop.Close)
+	c := newClient(t, loop.URL, "tok")
+	_, err := c.CreateUser(context.Background(), aliceRequest())
+	e := apiError(t, err)
+	if e.Status != http.StatusTemporaryRedirect || !e.NotAPI || errors.Is(err, opentact.ErrNoAnswer) || errors.Is(err, opentact.ErrUnknownOutcome) || e.MaybeSent {
+		t.Fatalf("err = %v (%+v), want the redirect as an answer that is not the API's", err, e)
+	}
+	if n := hits.Load(); n != 4 {
+		t.Errorf("requests = %d, want 4: the first and 3 redirects, not retried", n)
 	}
 }

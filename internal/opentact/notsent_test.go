@@ -277,6 +277,29 @@ func TestErrorsNeverHoldAShortPassword(t *testing.T) {
 	}
 }
 
+// The same holds where a create's outcome is unknown: the API's message of
+// the attempt that may have made the user, and of the lookup that settles
+// it, are scrubbed as the create's own.
+func TestUnknownOutcomeNeverHoldsAShortPassword(t *testing.T) {
+	for _, password := range []string{"p", "pw1", "ab3de", "longer-secret-1"} {
+		for _, status := range []int{500, 503} {
+			raw := rawServer(t, status, `{"success":false,"message":"password `+password+` is too weak","status":0}`)
+			c := newClient(t, raw, "tok")
+			req := aliceRequest()
+			req.Password = password
+			_, err := c.CreateUser(context.Background(), req)
+			e := apiError(t, err)
+			all := fmt.Sprintf("%v %+v %v", err, *e, e.LookupErr)
+			if strings.Contains(all, "too weak") && strings.Contains(all, "password "+password+" ") {
+				t.Errorf("password %q, HTTP %d: the error holds it: %s", password, status, all)
+			}
+			if e.UncertainStatus != status {
+				t.Errorf("password %q, HTTP %d: UncertainStatus = %d", password, status, e.UncertainStatus)
+			}
+		}
+	}
+}
+
 // Ctrl-C while a read waits for its answer is a cancel, not a broken
 // connection.
 func TestCancelledReadIsACancel(t *testing.T) {

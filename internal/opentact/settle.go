@@ -48,7 +48,7 @@ func (c *Client) settleCreate(ctx context.Context, req CreateUserRequest, op *op
 	// The lookup has retries of its own: the create may have spent its own.
 	// The API's clock, if the create's answers gave none, comes from it.
 	look := newOperation()
-	users, err := c.listUsers(ctx, req.SIPConnectionUUID, settleCall, look)
+	users, err := c.listUsers(ctx, req.SIPConnectionUUID, settleCall, look, []string{req.Password})
 	if !op.knowsServerTime && look.knowsServerTime {
 		op.serverOffset, op.knowsServerTime = look.serverOffset, true
 	}

@@ -165,7 +165,7 @@ func (c *Client) fetchSnapshot(ctx context.Context, connection string, generatio
 		if !thorough {
 			kind = hintCall
 		}
-		list, err := c.listUsers(fetchCtx, connection, kind, nil)
+		list, err := c.listUsers(fetchCtx, connection, kind, nil, nil)
 		if err != nil {
 			if rememberable(err) {
 				c.snapshots.fail(connection, err, thorough)

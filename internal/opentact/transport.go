@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -54,14 +53,19 @@ func newHTTPClient(caPEM string, checkRedirect func(*http.Request, []*http.Reque
 	return &http.Client{Transport: t, CheckRedirect: checkRedirect}, nil
 }
 
+// maxRedirects is how many redirects on the API's host a call follows.
+const maxRedirects = 3
+
 // checkRedirect follows a redirect only within the configured scheme and
 // host: Go's client would copy X-Auth-Token to any host a Location names.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != c.base.Scheme || !strings.EqualFold(req.URL.Host, c.base.Host) {
 		return &RedirectError{From: c.base.Scheme + "://" + c.base.Host, To: req.URL.Scheme + "://" + req.URL.Host}
 	}
-	if len(via) >= 3 {
-		return fmt.Errorf("stopped after %d redirects", len(via))
+	if len(via) > maxRedirects {
+		// The last redirect is the answer: an API that keeps redirecting
+		// is not reached by trying again.
+		return http.ErrUseLastResponse
 	}
 	return nil
 }

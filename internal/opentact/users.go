@@ -22,12 +22,15 @@ func userPath(uuid string) string {
 // ListUsers returns every user of a SIP connection, from a list call of its
 // own.
 func (c *Client) ListUsers(ctx context.Context, connectionUUID string) ([]User, error) {
-	return c.listUsers(ctx, connectionUUID, readCall, nil)
+	return c.listUsers(ctx, connectionUUID, readCall, nil, nil)
 }
 
-func (c *Client) listUsers(ctx context.Context, connectionUUID string, kind callKind, op *operation) ([]User, error) {
+// listUsers lists a connection's users. secrets are scrubbed from its error
+// as from the call's own: the lookup that settles a create carries the
+// create's password.
+func (c *Client) listUsers(ctx context.Context, connectionUUID string, kind callKind, op *operation, secrets []string) ([]User, error) {
 	var users []User
-	res := c.do(ctx, call{kind: kind, method: http.MethodGet, path: usersPath(connectionUUID), decode: func(p json.RawMessage) (problem string) {
+	res := c.do(ctx, call{kind: kind, method: http.MethodGet, path: usersPath(connectionUUID), secrets: secrets, decode: func(p json.RawMessage) (problem string) {
 		users, problem = decodeUsers(p)
 		return problem
 	}}, op)

@@ -264,14 +264,18 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 	}
 	var what string
 	switch {
+	case apiErr.UncertainCancelled:
+		what = "the create was cancelled (Terraform was interrupted) before the API answered"
 	case apiErr.UncertainTimeout == opentact.OperationTimeout && op.setting != "":
 		what = fmt.Sprintf("the create ran out of its time (%s) before the API answered", op.setting)
 	case apiErr.UncertainTimeout == opentact.OperationTimeout:
 		what = "the operation was cancelled before the API answered"
 	case apiErr.UncertainTimeout == opentact.RequestTimeout:
 		what = fmt.Sprintf("no answer came within request_timeout (%s)", apiErr.RequestLimit)
-	case apiErr.UncertainStatus != 0:
+	case apiErr.UncertainStatus != 0 && apiErr.UncertainCause != "":
 		what = fmt.Sprintf("the API or a gateway in front of it answered HTTP %d (%s), which does not say whether the work was done", apiErr.UncertainStatus, apiErr.UncertainCause)
+	case apiErr.UncertainStatus != 0:
+		what = fmt.Sprintf("the API or a gateway in front of it answered HTTP %d, which does not say whether the work was done", apiErr.UncertainStatus)
 	case apiErr.UncertainCause != "":
 		what = "the connection broke after the request was sent (" + apiErr.UncertainCause + ")"
 	default:
@@ -287,6 +291,9 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 		req.Login, req.SIPConnectionUUID, what, looked, req.SIPConnectionUUID, req.Login, importHint)
 	if apiErr.UncertainTimeout == opentact.OperationTimeout && op.setting != "" {
 		detail += fmt.Sprintf(" If creates often run out of time, raise the resource's %s.", op.setting)
+	}
+	if apiErr.Withheld {
+		detail += " " + withheldMessage
 	}
 	return text{"SIP user creation outcome unknown", detail}
 }
@@ -397,6 +404,8 @@ func apiDetail(err error, op operationTime) string {
 	return err.Error() + remedyOf(err, op)
 }
 
+const withheldMessage = "The API's message is left out: it contained the password this call sent, which is too short to cut out of it."
+
 // remedyOf is what to do about a failed call, as paragraphs to append to its
 // account ("" when the account says it all).
 func remedyOf(err error, op operationTime) string {
@@ -411,7 +420,7 @@ func remedyOf(err error, op operationTime) string {
 	}
 	var parts []string
 	if apiErr.Withheld {
-		parts = append(parts, "The API's message is left out: it contained the password this call sent, which is too short to cut out of it.")
+		parts = append(parts, withheldMessage)
 	}
 	if r := callRemedy(apiErr, op); r != "" {
 		parts = append(parts, r)

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -124,5 +125,57 @@ func TestPacerPerAccount(t *testing.T) {
 		if other == a {
 			t.Error("another account shares the pacer")
 		}
+	}
+}
+
+// A create's unknown outcome whose API message held a short password says
+// the message is left out, and shows no empty parentheses for it.
+func TestUnknownOutcomeWithAWithheldMessage(t *testing.T) {
+	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"success":false,"message":"password pw1 is too weak","status":0}`))
+	}))
+	t.Cleanup(raw.Close)
+	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL = raw.URL })
+	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "alice001", Password: "pw1"}
+	_, err := c.CreateUser(context.Background(), req)
+	got := unknownOutcome(err, req, operationTime{}, "terraform import").detail
+	says(t, "the unknown outcome", got, "answered HTTP 500, which does not say", withheldMessage)
+	if strings.Contains(got, "pw1") || strings.Contains(got, "()") {
+		t.Errorf("the unknown outcome shows the password or an empty cause:\n%s", got)
+	}
+}
+
+// A create interrupted while its request was out (Ctrl-C) says so, not
+// that the connection broke.
+func TestUnknownOutcomeOfAnInterruptedCreate(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	done := make(chan struct{})
+	hangPosts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			select {
+			case <-r.Context().Done():
+			case <-done:
+			}
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hangPosts.Close)
+	t.Cleanup(func() { close(done) })
+	c := testClient(t, emu, func(cfg *opentact.Config) { cfg.BaseURL = hangPosts.URL })
+	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "alice001", Password: "Kq7#vT2!mZr9@Lx"}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err := c.CreateUser(ctx, req)
+	var apiErr *opentact.APIError
+	if !errors.As(err, &apiErr) || !apiErr.UncertainCancelled || !errors.Is(err, opentact.ErrUnknownOutcome) {
+		t.Fatalf("err = %v (%+v), want an unknown outcome cut by the cancel", err, apiErr)
+	}
+	got := unknownOutcome(err, req, operationTime{setting: `timeouts { create = "5m" }`}, "terraform import").detail
+	says(t, "the interrupted create", got, "the create was cancelled (Terraform was interrupted) before the API answered")
+	if strings.Contains(got, "broke") || strings.Contains(got, "context canceled") || strings.Contains(got, "raise") {
+		t.Errorf("an interrupt is no broken connection and no timeout:\n%s", got)
 	}
 }
