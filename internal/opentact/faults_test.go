@@ -326,6 +326,8 @@ func TestBadAnswersGiveClearErrors(t *testing.T) {
 		{"payload without uuid", `{"success":true,"payload":{"login":"alice001"}}`, 200, opentact.ErrBadAnswer, "no uuid"},
 		{"null payload", `{"success":true,"payload":null}`, 200, opentact.ErrBadAnswer, "no payload"},
 		{"payload of the wrong type", `{"success":true,"payload":[1,2]}`, 200, opentact.ErrBadAnswer, "not a SIP user"},
+		{"failure without a message", `{"success":false,"status":400}`, 400, opentact.ErrValidation, "failure without a message"},
+		{"success under an error status", `{"success":true,"payload":{}}`, 500, opentact.ErrServer, "claimed success under an error status"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -444,5 +446,44 @@ func TestRedirectLoopIsAnAnswer(t *testing.T) {
 	}
 	if n := hits.Load(); n != 4 {
 		t.Errorf("requests = %d, want 4: the first and 3 redirects, not retried", n)
+	}
+}
+
+// A create answered 503 before the work, then refused by the API on the
+// resend, is the refusal: the API said nothing was done, and the lookup
+// found nothing.
+func TestCreateRefusedOnTheResendIsARefusal(t *testing.T) {
+	emu, c := newPair(t)
+	emu.InjectFault(emulator.Fault{Method: "POST", Status: 503})
+	req := aliceRequest()
+	req.Fields[opentact.FieldGender] = "cis woman" // the API's enum is case-sensitive
+	_, err := c.CreateUser(context.Background(), req)
+	if !errors.Is(err, opentact.ErrValidation) || errors.Is(err, opentact.ErrUnknownOutcome) {
+		t.Fatalf("err = %v, want the API's refusal", err)
+	}
+	if n := emu.CountRequests("POST", userPrefix); n != 2 {
+		t.Errorf("POSTs = %d, want 2 (the 503, then the refused resend)", n)
+	}
+	if len(emu.Users(berlin)) != 0 {
+		t.Errorf("the emulator holds users: %v", emu.Users(berlin))
+	}
+}
+
+// A user adopted after a lost answer whose password cannot be set again is
+// still the create's result: adopted, with the failure beside it, not an
+// error that would leave it out of the state.
+func TestAdoptedUserWhosePasswordResetFails(t *testing.T) {
+	emu, c := newPair(t)
+	emu.InjectFault(emulator.Fault{Method: "POST", Status: 502, AfterWork: true})
+	emu.InjectFault(emulator.Fault{Method: "PATCH", Status: 500, Times: 10})
+	res, err := c.CreateUser(context.Background(), aliceRequest())
+	if err != nil || !res.Adopted || res.PasswordErr == nil {
+		t.Fatalf("res = %+v, err = %v: want the user adopted with the password failure", res, err)
+	}
+	if users := emu.Users(berlin); len(users) != 1 || users[0].UUID != res.User.UUID {
+		t.Fatalf("emulator holds %v, want the one adopted (%s)", users, res.User.UUID)
+	}
+	if strings.Contains(res.PasswordErr.Error(), "s3cret-pass") {
+		t.Errorf("the password failure holds the password: %v", res.PasswordErr)
 	}
 }

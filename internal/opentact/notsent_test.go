@@ -330,6 +330,14 @@ func TestKnownDownCallsShareNoState(t *testing.T) {
 	if _, err := c.ListUsers(context.Background(), berlin); !errors.Is(err, opentact.ErrCertificate) {
 		t.Fatalf("first call: %v", err)
 	}
+	// A refused certificate marks the API down at once: the calls after it
+	// fail without dialling (a probe now and then aside).
+	dials := opentact.CountDials(c)
+	defer func() {
+		if n := dials.Load(); n > 1 {
+			t.Errorf("20 calls after a refused certificate dialled %d times, want at most one probe", n)
+		}
+	}()
 	allSucceed(t, 20, "a known-down call", func(int) error {
 		_, err := c.ListUsers(context.Background(), berlin)
 		if e := (*opentact.APIError)(nil); !errors.As(err, &e) || e.Certificate == nil || e.Certificate.Reason != opentact.CertUntrusted {

@@ -274,3 +274,45 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// What a throttling answer holds the next call for: a 429 without
+// Retry-After a second; a 503 only with a Retry-After (without one it is an
+// outage, not a pace); "retry now" nothing; a hold past five minutes is cut
+// to five.
+func TestPacerHolds(t *testing.T) {
+	for name, tc := range map[string]struct {
+		resp *http.Response
+		want time.Duration
+	}{
+		"429 without Retry-After":   {answer(429), defaultHold},
+		"503 with Retry-After":      {answer(503, "Retry-After", "2"), 2 * time.Second},
+		"503 without Retry-After":   {answer(503), 0},
+		"429 with Retry-After 0":    {answer(429, "Retry-After", "0"), 0},
+		"429 with Retry-After 3600": {answer(429, "Retry-After", "3600"), maxHold},
+	} {
+		clk := newFakeClock()
+		p := newPacer(clk, 0)
+		p.observe(tc.resp, clk.now())
+		waited, err := p.wait(context.Background())
+		if err != nil || waited != tc.want {
+			t.Errorf("%s: the next call waited %s (%v), want %s", name, waited, err, tc.want)
+		}
+	}
+}
+
+// Repeated 429s never slow the pace below minRate, and a RateLimit-Reset
+// a day away is held for five minutes at most.
+func TestPacerFloorAndResetCap(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(clk, 0)
+	for i := 0; i < 200; i++ {
+		_, _ = p.wait(context.Background())
+		p.observe(answer(429, "Retry-After", "1"), clk.now())
+	}
+	if got := p.current(); got == rate.Inf || float64(got) < minRate {
+		t.Errorf("rate = %v after 200 429s, want paced at %v or more", got, minRate)
+	}
+	if _, _, reset, ok := rateLimitHeaders(http.Header{"Ratelimit-Limit": {"10"}, "Ratelimit-Remaining": {"0"}, "Ratelimit-Reset": {"86400"}}, clk.now()); !ok || reset != maxHold {
+		t.Errorf("a reset a day away = %s (%v), want %s", reset, ok, maxHold)
+	}
+}

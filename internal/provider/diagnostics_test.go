@@ -1,13 +1,17 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/opentact/terraform-provider-opentact/internal/emulator"
 	"github.com/opentact/terraform-provider-opentact/internal/opentact"
@@ -177,5 +181,91 @@ func TestUnknownOutcomeOfAnInterruptedCreate(t *testing.T) {
 	says(t, "the interrupted create", got, "the create was cancelled (Terraform was interrupted) before the API answered")
 	if strings.Contains(got, "broke") || strings.Contains(got, "context canceled") || strings.Contains(got, "raise") {
 		t.Errorf("an interrupt is no broken connection and no timeout:\n%s", got)
+	}
+}
+
+// What a failed read tells the user, from real failures of each kind: the
+// limit that ran out, a cancel, an answer that is not the API's, retries
+// spent, broken connections, a refused token.
+func TestReadFailuresSayWhatToDo(t *testing.T) {
+	done := make(chan struct{})
+	serve := func(h http.HandlerFunc) string {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	hang := serve(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	})
+	t.Cleanup(func() { close(done) })
+	answer := func(status int, contentType, body string) string {
+		return serve(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", contentType)
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(body))
+		})
+	}
+	drop := serve(func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	})
+	const id = "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"
+	for _, tc := range []struct {
+		name    string
+		url     string
+		timeout time.Duration // the request's
+		ctx     func() (context.Context, context.CancelFunc)
+		want    string
+	}{
+		{"request timeout", hang, 100 * time.Millisecond, nil, "No answer came within request_timeout (100ms), after 2 attempts"},
+		{"operation timeout", hang, time.Minute, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 200*time.Millisecond)
+		}, "The operation's time (200ms) ran out after 1 attempt."},
+		{"cancel", hang, time.Minute, func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(100*time.Millisecond, cancel)
+			return ctx, cancel
+		}, "The operation was cancelled (Terraform was interrupted) before the API answered"},
+		{"HTML 200", answer(200, "text/html", "<html>portal</html>"), time.Minute, nil, "Something other than the OpenTact API may have answered"},
+		{"503 until max_retries", answer(503, "application/json", `{"success":false,"message":"maintenance","status":0}`), time.Minute, nil, "Gave up after 1 retry (max_retries)"},
+		{"broken connections", drop, time.Minute, nil, "The connection broke after the request was sent, 2 times (max_retries is 1)"},
+		{"refused token", answer(401, "application/json", `{"success":false,"message":"Unauthorized","status":0}`), time.Minute, nil, "The API refused the token. Check that OPENTACT_TOKEN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) {
+				cfg.BaseURL, cfg.RequestTimeout = tc.url, tc.timeout
+			})
+			ctx, cancel := context.Background(), context.CancelFunc(func() {})
+			if tc.ctx != nil {
+				ctx, cancel = tc.ctx()
+			}
+			defer cancel()
+			_, err := c.GetUser(ctx, id)
+			if err == nil {
+				t.Fatal("the read succeeded")
+			}
+			says(t, tc.name, readFailed(err, operationTime{limit: 200 * time.Millisecond}).detail, tc.want)
+		})
+	}
+}
+
+// The client's log lines reach tflog with the token masked in the message
+// and in every field, whatever a future change logs.
+func TestAPILoggerMasksTheToken(t *testing.T) {
+	const token = "eyJ-secret-token-value"
+	var out bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &out)
+	apiLogger(token)(ctx, "retrying with "+token, map[string]any{"header": "X-Auth-Token: " + token, "path": "/rest/sip/connection/user"})
+	entries, err := tflogtest.MultilineJSONDecode(&out)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("log entries = %v (%v), want one", entries, err)
+	}
+	if line := out.String() + fmt.Sprint(entries); strings.Contains(line, token) || !strings.Contains(fmt.Sprint(entries), "/rest/sip/connection/user") {
+		t.Errorf("the log line holds the token, or lost its other fields: %v", entries)
 	}
 }
