@@ -93,6 +93,9 @@ func TestDecide(t *testing.T) {
 			t.Errorf("max_retries 0: %v was retried", cl)
 		}
 	}
+	if got, _ := c.decide(context.Background(), readCall, newOperation(), &attempt{class: classRateLimited, hasRetry: true}); got != retry {
+		t.Errorf("max_retries 0: a 429 was not retried (verdict %d)", got)
+	}
 }
 
 // The window of attempts that reach nothing is time, not a count: retried

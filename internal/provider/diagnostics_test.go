@@ -3,8 +3,11 @@ package provider
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -268,4 +271,78 @@ func TestAPILoggerMasksTheToken(t *testing.T) {
 	if line := out.String() + fmt.Sprint(entries); strings.Contains(line, token) || !strings.Contains(fmt.Sprint(entries), "/rest/sip/connection/user") {
 		t.Errorf("the log line holds the token, or lost its other fields: %v", entries)
 	}
+}
+
+// A refused certificate names the host and what to check, by its reason;
+// a second call to an API found unreachable says it was not tried.
+func TestCertificateAndUnreachableRemedies(t *testing.T) {
+	for name, tc := range map[string]struct {
+		hosts    []string
+		notAfter time.Time
+		want     string
+	}{
+		"expired":    {[]string{"127.0.0.1"}, time.Now().Add(-time.Hour), "has expired or is not valid yet"},
+		"other host": {[]string{"api.example.net"}, time.Now().Add(time.Hour), "is issued for another host than 127.0.0.1"},
+	} {
+		cert, err := emulator.NewCertificate(tc.hosts, tc.notAfter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewUnstartedServer(emulator.New(emulator.Options{}))
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL, cfg.CACertificatePEM = srv.URL, cert.CAPEM })
+		_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+		says(t, name, readFailed(err, fixedTime).detail, tc.want, "Nothing was sent")
+		// The API is now known to be down: the next call is not tried.
+		_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+		if e := (*opentact.APIError)(nil); !errors.As(err, &e) || !e.Unreachable {
+			t.Errorf("%s: the second call was tried: %v", name, err)
+		}
+	}
+	dead := httptest.NewServer(http.NotFoundHandler())
+	url := dead.URL
+	dead.Close()
+	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) {
+		cfg.BaseURL, cfg.NotSentWindow = url, 50*time.Millisecond
+	})
+	_, err := c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	says(t, "the first call to a dead address", readFailed(err, fixedTime).detail, "Nothing reached the API at", "the request was never sent")
+	_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	says(t, "the next call", readFailed(err, fixedTime).detail, "An earlier call found that nothing reaches the API at", "so this one was not tried")
+}
+
+// The unknown outcome says what made it uncertain: request_timeout, a
+// connection broken after sending; and a lookup that failed too.
+func TestUnknownOutcomeSaysWhatMadeItUncertain(t *testing.T) {
+	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "alice001", Password: "Kq7#vT2!mZr9@Lx"}
+	// Every POST is cut after it was sent.
+	emu := emulator.New(emulator.Options{})
+	emu.InjectFault(emulator.Fault{Method: "POST", Drop: true, Times: 10})
+	_, err := testClient(t, emu).CreateUser(context.Background(), req)
+	says(t, "a broken connection", unknownOutcome(err, req, operationTime{}, "terraform import").detail,
+		"the connection broke after the request was sent", "found no user with it")
+
+	// Every POST hangs past request_timeout, and the lookup fails.
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			select {
+			case <-r.Context().Done():
+			case <-done:
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"success":false,"message":"list unavailable","status":0}`))
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(done) })
+	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL, cfg.RequestTimeout = srv.URL, 100*time.Millisecond })
+	_, err = c.CreateUser(context.Background(), req)
+	says(t, "a request timeout", unknownOutcome(err, req, operationTime{}, "terraform import").detail,
+		"no answer came within request_timeout (100ms)", "looking for the login on the connection afterwards failed too", "list unavailable")
 }
