@@ -158,20 +158,8 @@ func TestUnknownOutcomeWithAWithheldMessage(t *testing.T) {
 // that the connection broke.
 func TestUnknownOutcomeOfAnInterruptedCreate(t *testing.T) {
 	emu := emulator.New(emulator.Options{})
-	done := make(chan struct{})
-	hangPosts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			select {
-			case <-r.Context().Done():
-			case <-done:
-			}
-			return
-		}
-		emu.ServeHTTP(w, r)
-	}))
-	t.Cleanup(hangPosts.Close)
-	t.Cleanup(func() { close(done) })
-	c := testClient(t, emu, func(cfg *opentact.Config) { cfg.BaseURL = hangPosts.URL })
+	hangPosts := hangingServer(t, emu.ServeHTTP)
+	c := testClient(t, emu, func(cfg *opentact.Config) { cfg.BaseURL = hangPosts })
 	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "alice001", Password: "Kq7#vT2!mZr9@Lx"}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
@@ -191,19 +179,12 @@ func TestUnknownOutcomeOfAnInterruptedCreate(t *testing.T) {
 // limit that ran out, a cancel, an answer that is not the API's, retries
 // spent, broken connections, a refused token.
 func TestReadFailuresSayWhatToDo(t *testing.T) {
-	done := make(chan struct{})
 	serve := func(h http.HandlerFunc) string {
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		return srv.URL
 	}
-	hang := serve(func(_ http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-done:
-		}
-	})
-	t.Cleanup(func() { close(done) })
+	hang := hangingServer(t, nil)
 	answer := func(status int, contentType, body string) string {
 		return serve(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", contentType)
@@ -326,23 +307,33 @@ func TestUnknownOutcomeSaysWhatMadeItUncertain(t *testing.T) {
 		"the connection broke after the request was sent", "found no user with it")
 
 	// Every POST hangs past request_timeout, and the lookup fails.
-	done := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			select {
-			case <-r.Context().Done():
-			case <-done:
-			}
-			return
-		}
+	srv := hangingServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte(`{"success":false,"message":"list unavailable","status":0}`))
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(done) })
-	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL, cfg.RequestTimeout = srv.URL, 100*time.Millisecond })
+	})
+	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL, cfg.RequestTimeout = srv, 100*time.Millisecond })
 	_, err = c.CreateUser(context.Background(), req)
 	says(t, "a request timeout", unknownOutcome(err, req, operationTime{}, "terraform import").detail,
 		"no answer came within request_timeout (100ms)", "looking for the login on the connection afterwards failed too", "list unavailable")
+}
+
+// hangingServer is the URL of a server whose POSTs (every request, when
+// others is nil) never get an answer: they are held until the client gives
+// up or the test ends. Other requests go to others.
+func hangingServer(t *testing.T, others http.HandlerFunc) string {
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if others != nil && r.Method != http.MethodPost {
+			others(w, r)
+			return
+		}
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(done) }) // before Close, which waits for the held requests
+	return srv.URL
 }
