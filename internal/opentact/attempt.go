@@ -178,7 +178,8 @@ func classifyFailure(err error, sent bool, attemptCtx, opCtx context.Context) *a
 func handshakeRefused(err error) bool {
 	var op *net.OpError
 	var record tls.RecordHeaderError
-	return errors.As(err, &op) && op.Op == "remote error" || errors.As(err, &record)
+	return errors.As(err, &op) && op.Op == "remote error" || errors.As(err, &record) ||
+		errors.Is(err, http.ErrSchemeMismatch) // an HTTP answer to the handshake, as net/http names it
 }
 
 // certificateProblem is what a handshake error says about the API's

@@ -159,3 +159,39 @@ func TestOperationDeadlineBoundsRetries(t *testing.T) {
 		t.Errorf("err = %v, want a rate-limit error that says the operation's time ran out after one 429", err)
 	}
 }
+
+// A server that answers the TLS handshake with something that is not TLS
+// (plain HTTP on the HTTPS port, or another protocol) cannot change on a
+// second try: one dial, nothing sent.
+func TestNotTLSIsNotRetried(t *testing.T) {
+	for name, greeting := range map[string]string{
+		"HTTP":  "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+		"other": "SSH-2.0-OpenSSH_9.6\r\n",
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = ln.Close() })
+		go func() {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				_, _ = conn.Write([]byte(greeting))
+				_ = conn.Close()
+			}
+		}()
+		c := newClient(t, "https://"+ln.Addr().String(), "tok")
+		dials := opentact.CountDials(c)
+		_, err = c.CreateUser(context.Background(), aliceRequest())
+		e := apiError(t, err)
+		if !errors.Is(err, opentact.ErrUnreachable) || errors.Is(err, opentact.ErrUnknownOutcome) || e.MaybeSent {
+			t.Fatalf("%s: err = %v (%+v), want nothing sent", name, err, e)
+		}
+		if n := dials.Load(); n != 1 {
+			t.Errorf("%s: a server that does not speak TLS was dialled %d times, want once (%v)", name, n, err)
+		}
+	}
+}
