@@ -162,6 +162,12 @@ func TestAccCallPath_untrustedCertificate(t *testing.T) {
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{
+				// With the plan checks on, the plan fails: the API cannot be
+				// reached, and plan_checks = false is the way to plan offline.
+				Config:      api.userConfigWith(api.provider(), `  login = "tls00001"`+"\n"+`  password = "tls-secret-1"`),
+				ExpectError: inOutput("OpenTact API unreachable", "The certificate of "+host+" is not trusted", "ca_certificate", "plan_checks = false"),
+			},
+			{
 				Config: config(""),
 				ExpectError: inOutput("Cannot create the SIP user", "certificate not accepted", "The certificate of "+host+" is not trusted",
 					"Nothing was sent", "ca_certificate", "SSL_CERT_FILE"),
