@@ -487,3 +487,45 @@ func TestAdoptedUserWhosePasswordResetFails(t *testing.T) {
 		t.Errorf("the password failure holds the password: %v", res.PasswordErr)
 	}
 }
+
+// A connection that breaks while the answer's body is read may have
+// carried the work: the read is retried, and its error keeps the status and
+// says where it broke.
+func TestAnswerCutMidBody(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "400")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"success":true,"payload":{"uuid":"3f2b`))
+		w.(http.Flusher).Flush()
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, "tok")
+	_, err := c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	e := apiError(t, err)
+	if !errors.Is(err, opentact.ErrNoAnswer) || e.Status != http.StatusOK || !strings.Contains(err.Error(), "broke while reading the answer") {
+		t.Fatalf("err = %v (%+v), want a broken answer that keeps its status", err, e)
+	}
+	if n := hits.Load(); n != 4 {
+		t.Errorf("requests = %d, want 4 (max_retries 3)", n)
+	}
+}
+
+// A redirect that keeps the host but drops to another scheme is not
+// followed: the token would travel over a connection of another kind.
+func TestRedirectToAnotherSchemeIsRefused(t *testing.T) {
+	emu, c := newPair(t)
+	emu.InjectFault(emulator.Fault{RedirectTo: "https://" + c.Host()})
+	_, err := c.ListUsers(context.Background(), berlin)
+	if !errors.Is(err, opentact.ErrInsecure) || !strings.Contains(err.Error(), "https://"+c.Host()) {
+		t.Fatalf("err = %v, want the scheme change refused", err)
+	}
+	if n := emu.CountRequests("", ""); n != 1 {
+		t.Errorf("requests = %d, want the one redirected", n)
+	}
+}

@@ -316,3 +316,19 @@ func TestPacerFloorAndResetCap(t *testing.T) {
 		t.Errorf("a reset a day away = %s (%v), want %s", reset, ok, maxHold)
 	}
 }
+
+// A Retry-After hold that ends past the caller's deadline fails at once,
+// without sleeping into it.
+func TestPacerHoldPastTheDeadline(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(clk, 0)
+	p.observe(answer(429, "Retry-After", "10"), clk.now())
+	ctx, cancel := context.WithDeadline(context.Background(), clk.now().Add(time.Second))
+	defer cancel()
+	if _, err := p.wait(ctx); err != errPacingDeadline {
+		t.Fatalf("err = %v, want errPacingDeadline", err)
+	}
+	if len(clk.slept) != 0 {
+		t.Errorf("slept %v before giving up", clk.slept)
+	}
+}
