@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -166,5 +168,33 @@ func TestSettleLookupsGoThrough(t *testing.T) {
 	r.trip(&attempt{class: classNotSent}, now, now.Add(2*time.Second))
 	if r.isDown() {
 		t.Errorf("a stale run of refusals marked the API down after an answer")
+	}
+}
+
+// The list behind coalesced reads is a hint: its failure against a dead
+// address does not mark the API down (the reads fall back to GETs, which
+// find out for themselves).
+func TestHintCallsDoNotTripTheBreaker(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	url := dead.URL
+	dead.Close()
+	c, err := New(Config{BaseURL: url, Token: "tok", MaxRetries: 3, NotSentWindow: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := c.listUsers(context.Background(), "6f1c3a52-8d4e-4b7a-9c21-0a5e7d3b9f10", hintCall, nil, nil); !errors.Is(err, ErrUnreachable) {
+			t.Fatalf("hint list %d: err = %v, want unreachable", i, err)
+		}
+	}
+	if c.reach.isDown() {
+		t.Error("hint calls marked the API down")
+	}
+	// A read of its own that spends its window does.
+	if _, err := c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"); !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("read: err = %v", err)
+	}
+	if !c.reach.isDown() {
+		t.Error("a read that spent its not-sent window did not mark the API down")
 	}
 }
