@@ -337,3 +337,25 @@ func hangingServer(t *testing.T, others http.HandlerFunc) string {
 	t.Cleanup(func() { close(done) }) // before Close, which waits for the held requests
 	return srv.URL
 }
+
+// A refused base_url says what to remove, and never shows the password of
+// credentials written into it.
+func TestInvalidBaseURLSaysWhatToRemove(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://ops:hunter2-secret@api.example.net": "contains credentials. Remove them",
+		"https://api.example.net/?token=x":           "has a query or fragment",
+		"ftp://api.example.net":                      "must start with https://",
+		"http://api.example.net":                     "uses plain http to a non-loopback host",
+	} {
+		_, err := opentact.ParseBaseURL(raw)
+		var bad *opentact.BaseURLError
+		if !errors.As(err, &bad) {
+			t.Fatalf("%s: err = %v, want a BaseURLError", raw, err)
+		}
+		got := invalidBaseURL(bad, false).detail
+		says(t, raw, got, want, "base_url")
+		if strings.Contains(got, "hunter2") {
+			t.Errorf("%s: the message shows the password: %s", raw, got)
+		}
+	}
+}
