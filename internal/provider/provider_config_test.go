@@ -179,7 +179,7 @@ func TestAccProvider_redirectKeepsTheToken(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      api.readList(api.provider()),
-			ExpectError: regexp.MustCompile(`(?s)refused to protect the API token.*redirects\s+from\s+http://127\.0\.0\.1:\d+\s+to\s+http://127\.0\.0\.2:\d+`),
+			ExpectError: regexp.MustCompile(`(?s)refused to protect the API token.*redirects\s+from\s+http://127\.0\.0\.1:\d+\s+to\s+http://127\.0\.0\.2:\d+.*The\s+token\s+is\s+only\s+sent\s+to\s+base_url's\s+host:\s+if\s+http://127\.0\.0\.2:\d+\s+is\s+the\s+API,\s+set\s+base_url\s+to\s+it`),
 		}},
 	})
 	mu.Lock()
