@@ -26,6 +26,8 @@ const (
 
 // BaseURLError is a base URL that the client refuses.
 type BaseURLError struct {
+	// Value is the URL as it may be shown: trimmed, with any user
+	// information and query withheld (either may hold a secret).
 	Value   string
 	Problem BaseURLProblem
 }
@@ -48,7 +50,7 @@ func (e *BaseURLError) Error() string {
 // (an emulator or a local tunnel), no credentials, query or fragment.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	fail := func(p BaseURLProblem) (*url.URL, error) { return nil, &BaseURLError{Value: raw, Problem: p} }
+	fail := func(p BaseURLProblem) (*url.URL, error) { return nil, &BaseURLError{Value: shownURL(raw), Problem: p} }
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "":
 		return fail(NotAbsolute)
@@ -64,6 +66,24 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// shownURL is raw as an error may show it. The user information goes first,
+// up to the last "@" (a password may hold "/", "?" or "#", and the URL may
+// not parse at all), then the query or fragment, which may hold a token.
+func shownURL(raw string) string {
+	s := strings.TrimSpace(raw)
+	scheme, rest := "", s
+	if i := strings.Index(s, "://"); i >= 0 {
+		scheme, rest = s[:i+3], s[i+3:]
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = "…@" + rest[i+1:]
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i] + "?…"
+	}
+	return scheme + rest
 }
 
 // IsLoopbackHost reports whether host names this machine only.

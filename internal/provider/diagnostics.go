@@ -3,7 +3,6 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -127,18 +126,7 @@ func invalidBaseURL(err *opentact.BaseURLError, fromEnv bool) text {
 	default:
 		why = "is not an absolute URL such as " + opentact.DefaultBaseURL + "."
 	}
-	return text{"Invalid OpenTact base URL", fmt.Sprintf("%s is %q, which %s", source, redactedURL(err.Value), why)}
-}
-
-// redactedURL is raw with the password of its user information, if any,
-// replaced: a refused base_url is shown, its credentials are not.
-func redactedURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			return u.Redacted()
-		}
-	}
-	return raw
+	return text{"Invalid OpenTact base URL", fmt.Sprintf("%s is %q, which %s", source, err.Value, why)}
 }
 
 func missingToken() text {

@@ -338,24 +338,30 @@ func hangingServer(t *testing.T, others http.HandlerFunc) string {
 	return srv.URL
 }
 
-// A refused base_url says what to remove, and never shows the password of
-// credentials written into it.
+// A refused base_url says what to remove, and never shows the credentials
+// or the query written into it, whatever their shape.
 func TestInvalidBaseURLSaysWhatToRemove(t *testing.T) {
 	for raw, want := range map[string]string{
-		"https://ops:hunter2-secret@api.example.net": "contains credentials. Remove them",
-		"https://api.example.net/?token=x":           "has a query or fragment",
-		"ftp://api.example.net":                      "must start with https://",
-		"http://api.example.net":                     "uses plain http to a non-loopback host",
+		"https://ops:hunter2-secret@api.example.net":   "contains credentials. Remove them",
+		"https://ops:hunter2-secret@api.example.net\n": "contains credentials. Remove them",
+		" https://ops:hunter2-secret@api.example.net":  "contains credentials. Remove them",
+		"https://hunter2-secret@api.example.net":       "contains credentials. Remove them",
+		"https://ops:hunter2/secret@api.example.net":   "is not an absolute URL",
+		"https://ops:hunter2#secret@api.example.net":   "is not an absolute URL",
+		"https://api.example.net/?token=hunter2":       "has a query or fragment",
+		"https://api.example.net/#hunter2":             "has a query or fragment",
+		"ftp://api.example.net":                        "must start with https://",
+		"http://api.example.net":                       "uses plain http to a non-loopback host",
 	} {
 		_, err := opentact.ParseBaseURL(raw)
 		var bad *opentact.BaseURLError
 		if !errors.As(err, &bad) {
-			t.Fatalf("%s: err = %v, want a BaseURLError", raw, err)
+			t.Fatalf("%q: err = %v, want a BaseURLError", raw, err)
 		}
 		got := invalidBaseURL(bad, false).detail
-		says(t, raw, got, want, "base_url")
-		if strings.Contains(got, "hunter2") {
-			t.Errorf("%s: the message shows the password: %s", raw, got)
+		says(t, raw, got, want, "base_url", "api.example.net")
+		if strings.Contains(got, "hunter2") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: the message shows a secret: %s (%v)", raw, got, err)
 		}
 	}
 }
