@@ -475,7 +475,7 @@ func TestCreateRefusedOnTheResendIsARefusal(t *testing.T) {
 func TestAdoptedUserWhosePasswordResetFails(t *testing.T) {
 	emu, c := newPair(t)
 	emu.InjectFault(emulator.Fault{Method: "POST", Status: 502, AfterWork: true})
-	emu.InjectFault(emulator.Fault{Method: "PATCH", Status: 500, Times: 10})
+	emu.InjectFault(emulator.Fault{Method: "PATCH", Status: 500, Times: 10, Body: `{"success":false,"message":"cannot set s3cret-pass now","status":500}`})
 	res, err := c.CreateUser(context.Background(), aliceRequest())
 	if err != nil || !res.Adopted || res.PasswordErr == nil {
 		t.Fatalf("res = %+v, err = %v: want the user adopted with the password failure", res, err)

@@ -179,7 +179,14 @@ func TestNotTLSIsNotRetried(t *testing.T) {
 				if err != nil {
 					return
 				}
+				// Read the ClientHello first, so that closing does not
+				// reset the connection before the greeting is read.
+				_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+				_, _ = conn.Read(make([]byte, 4096))
 				_, _ = conn.Write([]byte(greeting))
+				if tcp, ok := conn.(*net.TCPConn); ok {
+					_ = tcp.CloseWrite()
+				}
 				_ = conn.Close()
 			}
 		}()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -158,11 +157,14 @@ func TestUnknownOutcomeWithAWithheldMessage(t *testing.T) {
 // that the connection broke.
 func TestUnknownOutcomeOfAnInterruptedCreate(t *testing.T) {
 	emu := emulator.New(emulator.Options{})
-	hangPosts := hangingServer(t, emu.ServeHTTP)
+	hangPosts, held := hangingServer(t, emu.ServeHTTP)
 	c := testClient(t, emu, func(cfg *opentact.Config) { cfg.BaseURL = hangPosts })
 	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "alice001", Password: "Kq7#vT2!mZr9@Lx"}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
+	go func() {
+		<-held // the POST has reached the API: then the interrupt
+		cancel()
+	}()
 	_, err := c.CreateUser(ctx, req)
 	var apiErr *opentact.APIError
 	if !errors.As(err, &apiErr) || !apiErr.UncertainCancelled || !errors.Is(err, opentact.ErrUnknownOutcome) {
@@ -184,7 +186,7 @@ func TestReadFailuresSayWhatToDo(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv.URL
 	}
-	hang := hangingServer(t, nil)
+	hang, _ := hangingServer(t, nil)
 	answer := func(status int, contentType, body string) string {
 		return serve(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", contentType)
@@ -206,10 +208,10 @@ func TestReadFailuresSayWhatToDo(t *testing.T) {
 		ctx     func() (context.Context, context.CancelFunc)
 		want    string
 	}{
-		{"request timeout", hang, 100 * time.Millisecond, nil, "No answer came within request_timeout (100ms), after 2 attempts"},
+		{"request timeout", hang, 500 * time.Millisecond, nil, "No answer came within request_timeout (500ms), after 2 attempts"},
 		{"operation timeout", hang, time.Minute, func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 200*time.Millisecond)
-		}, "The operation's time (200ms) ran out after 1 attempt."},
+			return context.WithTimeout(context.Background(), 700*time.Millisecond)
+		}, "The operation's time (700ms) ran out after 1 attempt."},
 		{"cancel", hang, time.Minute, func() (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(100*time.Millisecond, cancel)
@@ -233,7 +235,7 @@ func TestReadFailuresSayWhatToDo(t *testing.T) {
 			if err == nil {
 				t.Fatal("the read succeeded")
 			}
-			says(t, tc.name, readFailed(err, operationTime{limit: 200 * time.Millisecond}).detail, tc.want)
+			says(t, tc.name, readFailed(err, operationTime{limit: 700 * time.Millisecond}).detail, tc.want)
 		})
 	}
 }
@@ -245,11 +247,12 @@ func TestAPILoggerMasksTheToken(t *testing.T) {
 	var out bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &out)
 	apiLogger(token)(ctx, "retrying with "+token, map[string]any{"header": "X-Auth-Token: " + token, "path": "/rest/sip/connection/user"})
+	raw := out.String()
 	entries, err := tflogtest.MultilineJSONDecode(&out)
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("log entries = %v (%v), want one", entries, err)
 	}
-	if line := out.String() + fmt.Sprint(entries); strings.Contains(line, token) || !strings.Contains(fmt.Sprint(entries), "/rest/sip/connection/user") {
+	if strings.Contains(raw, token) || !strings.Contains(raw, "/rest/sip/connection/user") {
 		t.Errorf("the log line holds the token, or lost its other fields: %v", entries)
 	}
 }
@@ -307,26 +310,32 @@ func TestUnknownOutcomeSaysWhatMadeItUncertain(t *testing.T) {
 		"the connection broke after the request was sent", "found no user with it")
 
 	// Every POST hangs past request_timeout, and the lookup fails.
-	srv := hangingServer(t, func(w http.ResponseWriter, _ *http.Request) {
+	srv, _ := hangingServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte(`{"success":false,"message":"list unavailable","status":0}`))
 	})
-	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL, cfg.RequestTimeout = srv, 100*time.Millisecond })
+	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL, cfg.RequestTimeout = srv, 500*time.Millisecond })
 	_, err = c.CreateUser(context.Background(), req)
 	says(t, "a request timeout", unknownOutcome(err, req, operationTime{}, "terraform import").detail,
-		"no answer came within request_timeout (100ms)", "looking for the login on the connection afterwards failed too", "list unavailable")
+		"no answer came within request_timeout (500ms)", "looking for the login on the connection afterwards failed too", "list unavailable")
 }
 
 // hangingServer is the URL of a server whose POSTs (every request, when
 // others is nil) never get an answer: they are held until the client gives
-// up or the test ends. Other requests go to others.
-func hangingServer(t *testing.T, others http.HandlerFunc) string {
+// up or the test ends. Other requests go to others. held receives a value
+// when a request has arrived and is held.
+func hangingServer(t *testing.T, others http.HandlerFunc) (url string, held <-chan struct{}) {
 	done := make(chan struct{})
+	arrived := make(chan struct{}, 100)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if others != nil && r.Method != http.MethodPost {
 			others(w, r)
 			return
+		}
+		select {
+		case arrived <- struct{}{}:
+		default:
 		}
 		select {
 		case <-r.Context().Done():
@@ -335,7 +344,7 @@ func hangingServer(t *testing.T, others http.HandlerFunc) string {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(done) }) // before Close, which waits for the held requests
-	return srv.URL
+	return srv.URL, arrived
 }
 
 // A refused base_url says what to remove, and never shows the credentials
