@@ -82,6 +82,7 @@ type attempt struct {
 	// certificate, a TLS handshake the server refuses).
 	hopeless   bool
 	cert       *CertificateProblem
+	notTLS     bool // the handshake was answered by something that is not TLS
 	redirectTo string
 	// knownDown is a call not tried because the API is known unreachable.
 	knownDown bool
@@ -166,20 +167,27 @@ func classifyFailure(err error, sent bool, attemptCtx, opCtx context.Context) *a
 		if a.cert = certificateProblem(err); a.cert != nil {
 			a.kind = ErrCertificate
 		}
-		a.hopeless = a.cert != nil || handshakeRefused(err)
+		a.notTLS = notTLS(err)
+		a.hopeless = a.cert != nil || a.notTLS || handshakeRefused(err)
 	}
 	return a
 }
 
 // handshakeRefused reports a TLS handshake that the server refused with an
-// alert (a protocol version it does not speak, say), or an answer that is
-// not TLS at all: trying again cannot mend either. crypto/tls reports the
-// server's alert as a net.OpError of Op "remote error".
+// alert (a protocol version it does not speak, say): trying again cannot
+// mend it. crypto/tls reports the server's alert as a net.OpError of Op
+// "remote error".
 func handshakeRefused(err error) bool {
 	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
+}
+
+// notTLS reports whether a handshake was answered by something that is not
+// TLS: plain HTTP (which net/http names ErrSchemeMismatch) or another
+// protocol.
+func notTLS(err error) bool {
 	var record tls.RecordHeaderError
-	return errors.As(err, &op) && op.Op == "remote error" || errors.As(err, &record) ||
-		errors.Is(err, http.ErrSchemeMismatch) // an HTTP answer to the handshake, as net/http names it
+	return errors.As(err, &record) || errors.Is(err, http.ErrSchemeMismatch)
 }
 
 // certificateProblem is what a handshake error says about the API's

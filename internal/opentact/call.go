@@ -221,7 +221,7 @@ func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
 	e := &APIError{
 		Method: cl.method, Path: cl.path, Host: c.base.Host, URL: c.base.String() + cl.path,
 		Status: a.status, Enveloped: a.enveloped, NotAPI: a.class == classNotAPI,
-		Cause: c.scrub(a.cause, nil), Certificate: a.cert, RedirectTo: a.redirectTo, Unreachable: a.knownDown,
+		Cause: c.scrub(a.cause, nil), Certificate: a.cert, NotTLS: a.notTLS, RedirectTo: a.redirectTo, Unreachable: a.knownDown,
 		Timeout: a.timeout, RequestLimit: c.requestTimeout,
 		Attempts: op.attempts, Retries: op.retries, MaxRetries: c.maxRetries, RateLimited: op.rateLimited, RateWait: op.rateWait,
 		Elapsed: time.Since(op.started), MaybeSent: op.uncertain || a.class == classMaybeSent, kind: a.kind,

@@ -84,6 +84,9 @@ type APIError struct {
 	// Unreachable is set when the call was not even tried: an earlier call
 	// of this client found the API unreachable (see Cause).
 	Unreachable bool
+	// NotTLS is set when the HTTPS handshake was answered by something that
+	// is not TLS (plain HTTP, or another protocol on that port).
+	NotTLS bool
 	// Timeout is the limit that ran out, if one did; RequestLimit is the
 	// request timeout in force.
 	Timeout      Timeout

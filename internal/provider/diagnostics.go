@@ -443,9 +443,9 @@ func callRemedy(e *opentact.APIError, op operationTime) string {
 			"set the provider's max_requests_per_second to the account's limit, or lower terraform -parallelism.",
 			round(e.Elapsed), round(e.RateWait), e.RateLimited, raiseTime(op))
 	case e.Timeout == opentact.RequestTimeout:
-		return fmt.Sprintf("No answer came within request_timeout (%s), after %s. If the API is slow to answer, raise the provider's request_timeout.", e.RequestLimit, count(e.Attempts, "attempt"))
+		return fmt.Sprintf("No answer came within request_timeout (%s), after %s. If the API is slow to answer, raise the provider's request_timeout.", e.RequestLimit, count(e.Attempts, "attempt", "attempts"))
 	case e.Timeout == opentact.OperationTimeout:
-		return fmt.Sprintf("The operation's time (%s) ran out after %s. %s.", shortDuration(op.limit), count(e.Attempts, "attempt"), raiseTime(op))
+		return fmt.Sprintf("The operation's time (%s) ran out after %s. %s.", shortDuration(op.limit), count(e.Attempts, "attempt", "attempts"), raiseTime(op))
 	case errors.Is(e, opentact.ErrCancelled):
 		return "The operation was cancelled (Terraform was interrupted) before the API answered."
 	case e.NotAPI && e.Status == 404:
@@ -458,9 +458,9 @@ func callRemedy(e *opentact.APIError, op operationTime) string {
 	case errors.Is(e, opentact.ErrAuth) && e.Enveloped:
 		return "The API refused the token. Check that " + envToken + " (or the provider's token) holds a current token of the account that owns the SIP connection."
 	case errors.Is(e, opentact.ErrServer) && e.Retries > 0:
-		return fmt.Sprintf("Gave up after %s (max_retries).", count(e.Retries, "retry"))
+		return fmt.Sprintf("Gave up after %s (max_retries).", count(e.Retries, "retry", "retries"))
 	case errors.Is(e, opentact.ErrNoAnswer):
-		return fmt.Sprintf("The connection broke after the request was sent, %s (max_retries is %d). Check the network and any proxy between Terraform and the API.", count(e.Attempts, "time"), e.MaxRetries)
+		return fmt.Sprintf("The connection broke after the request was sent, %s (max_retries is %d). Check the network and any proxy between Terraform and the API.", count(e.Attempts, "time", "times"), e.MaxRetries)
 	}
 	return ""
 }
@@ -480,15 +480,20 @@ func certificateRemedy(p *opentact.CertificateProblem) string {
 }
 
 func unreachableRemedy(e *opentact.APIError) string {
-	if e.Unreachable {
+	switch {
+	case e.Unreachable:
 		return fmt.Sprintf("An earlier call found that nothing reaches the API at %s, so this one was not tried. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.", e.Host)
+	case e.NotTLS:
+		return fmt.Sprintf("The server at %s answered the HTTPS handshake with something that is not TLS (plain HTTP, or another service on that port). Nothing was sent. Check base_url's scheme and port.", e.Host)
 	}
-	how := ""
+	tried := count(e.Attempts, "time", "times")
+	if e.Attempts > 1 {
+		tried += " over " + round(e.Elapsed).String()
+	}
 	if e.Timeout == opentact.RequestTimeout {
-		how = fmt.Sprintf(", the connection could not be made within request_timeout (%s)", e.RequestLimit)
+		tried += fmt.Sprintf(", the connection could not be made within request_timeout (%s)", e.RequestLimit)
 	}
-	return fmt.Sprintf("Nothing reached the API at %s (tried %s over %s%s): the request was never sent. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.",
-		e.Host, count(e.Attempts, "time"), round(e.Elapsed), how)
+	return fmt.Sprintf("Nothing reached the API at %s (tried %s): the request was never sent. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.", e.Host, tried)
 }
 
 // raiseTime says how to give an operation more time.
@@ -499,18 +504,15 @@ func raiseTime(op operationTime) string {
 	return "Give the operation more time in the resource's " + op.setting
 }
 
-// round keeps a duration readable in a message.
-// count is n of a thing, in the plural unless it is one.
-func count(n int, thing string) string {
-	switch {
-	case n == 1:
-		return "1 " + thing
-	case strings.HasSuffix(thing, "y"):
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(thing, "y"))
+// count is n of a thing: one, or the plural.
+func count(n int, one, plural string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d %ss", n, thing)
+	return fmt.Sprintf("%d %s", n, plural)
 }
 
+// round keeps a duration readable in a message.
 func round(d time.Duration) time.Duration {
 	if d < 10*time.Second {
 		return d.Round(100 * time.Millisecond)

@@ -296,6 +296,17 @@ func TestCertificateAndUnreachableRemedies(t *testing.T) {
 	says(t, "the first call to a dead address", readFailed(err, fixedTime).detail, "Nothing reached the API at", "the request was never sent")
 	_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
 	says(t, "the next call", readFailed(err, fixedTime).detail, "An earlier call found that nothing reaches the API at", "so this one was not tried")
+
+	// Plain HTTP on the HTTPS port: something answered, but not TLS.
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	c = testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL = "https://" + plain.Listener.Addr().String() })
+	_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	got := readFailed(err, fixedTime).detail
+	says(t, "plain HTTP on the HTTPS port", got, "answered the HTTPS handshake with something that is not TLS", "Check base_url's scheme and port")
+	if strings.Contains(got, "Nothing reached the API") {
+		t.Errorf("something answered, in plain HTTP: %s", got)
+	}
 }
 
 // The unknown outcome says what made it uncertain: request_timeout, a
