@@ -221,7 +221,7 @@ func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
 	e := &APIError{
 		Method: cl.method, Path: cl.path, Host: c.base.Host, URL: c.base.String() + cl.path,
 		Status: a.status, Enveloped: a.enveloped, NotAPI: a.class == classNotAPI,
-		Cause: c.scrub(a.cause, nil), Certificate: a.cert, NotTLS: a.notTLS, RedirectTo: a.redirectTo, Unreachable: a.knownDown,
+		Cause: c.scrub(a.cause, cl.secrets), Certificate: a.cert, NotTLS: a.notTLS, RedirectTo: a.redirectTo, Unreachable: a.knownDown,
 		Timeout: a.timeout, RequestLimit: c.requestTimeout,
 		Attempts: op.attempts, Retries: op.retries, MaxRetries: c.maxRetries, RateLimited: op.rateLimited, RateWait: op.rateWait,
 		Elapsed: time.Since(op.started), MaybeSent: op.uncertain || a.class == classMaybeSent, kind: a.kind,
@@ -238,13 +238,11 @@ func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
 		case u.kind == ErrCancelled && u.timeout == NoTimeout:
 			e.UncertainCancelled = true
 		case u.cause != "":
-			e.UncertainCause = c.scrub(u.cause, nil)
+			e.UncertainCause = c.scrub(u.cause, cl.secrets)
 		default:
 			// The API's message, scrubbed as the call's own: a short
 			// password in it withholds it.
-			var withheld bool
-			e.UncertainCause, withheld = c.scrubMessage(u.message, cl.secrets)
-			e.Withheld = e.Withheld || withheld
+			e.UncertainCause, e.UncertainWithheld = c.scrubMessage(u.message, cl.secrets)
 		}
 	}
 	if a.pacingDeadline || e.kind == ErrCancelled && (op.rateLimited > 0 || op.rateWait >= time.Second) {

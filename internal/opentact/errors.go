@@ -63,9 +63,8 @@ type APIError struct {
 	// control characters dropped, cut to 300 characters) or what the
 	// answer was, when it was not the API's.
 	Message string
-	// Withheld is set when the API's message (Message, or the one that
-	// UncertainCause would give) held a password this call sent that is too
-	// short to cut out cleanly: that message is left out.
+	// Withheld is set when the API's message held a password this call
+	// sent that is too short to cut out cleanly: Message is left out.
 	Withheld bool
 	// Enveloped is set when the answer was the API's own error envelope:
 	// the API itself, not a proxy or gateway, said so.
@@ -110,6 +109,8 @@ type APIError struct {
 	// UncertainCancelled is set when that attempt was cut by a cancel of
 	// the caller's context (an interrupt), not by a limit.
 	UncertainCancelled bool
+	// UncertainWithheld is Withheld for that attempt's message.
+	UncertainWithheld bool
 	// LookupErr is, for a create with an unknown outcome, why looking for
 	// the user it may have made failed; nil when the lookup worked and found
 	// no such user.

@@ -292,7 +292,8 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 	if apiErr.UncertainTimeout == opentact.OperationTimeout && op.setting != "" {
 		detail += fmt.Sprintf(" If creates often run out of time, raise the resource's %s.", op.setting)
 	}
-	if apiErr.Withheld {
+	var lookupErr *opentact.APIError
+	if apiErr.UncertainWithheld || errors.As(apiErr.LookupErr, &lookupErr) && lookupErr.Withheld {
 		detail += " " + withheldMessage
 	}
 	return text{"SIP user creation outcome unknown", detail}
