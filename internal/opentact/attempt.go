@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -94,6 +95,14 @@ type attempt struct {
 // classifyAnswer reads an HTTP answer against the envelope contract.
 func classifyAnswer(status int, h http.Header, body []byte, now time.Time) *attempt {
 	a := &attempt{status: status}
+	if loc := h.Get("Location"); status >= 300 && status < 400 && loc != "" {
+		// A redirect comes back as the answer only after the client
+		// stopped following them (checkRedirect): the API's host kept
+		// redirecting.
+		a.class, a.kind = classNotAPI, ErrBadAnswer
+		a.message = fmt.Sprintf("the API's host kept redirecting (more than %d redirects, the last to %s)", maxRedirects, loc)
+		return a
+	}
 	a.retryAfter, a.hasRetry = parseRetryAfter(h.Get("Retry-After"), now)
 	payload, env, problem := parseEnvelope(status, body)
 	switch {
