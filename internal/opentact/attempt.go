@@ -80,7 +80,8 @@ type attempt struct {
 	hasRetry   bool // the answer carried a Retry-After
 	timeout    Timeout
 	// hopeless is a failure that retrying cannot mend (a refused
-	// certificate, a TLS handshake the server refuses).
+	// certificate, a TLS handshake the server refuses or answers with
+	// something that is not TLS).
 	hopeless   bool
 	cert       *CertificateProblem
 	notTLS     bool // the handshake was answered by something that is not TLS

@@ -81,7 +81,7 @@ func TestNotAPIAnswerPointsAtBaseURL(t *testing.T) {
 	emu := emulator.New(emulator.Options{})
 	emu.InjectFault(emulator.Fault{Status: 404, HTML: true})
 	c := testClient(t, emu)
-	_, err := c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	_, err := c.GetUser(context.Background(), someUserID)
 	says(t, "the proxy's 404", readFailed(err, timeoutsOf("read", time.Minute)).detail,
 		"not the OpenTact API's answer", c.BaseURL()+"/rest/sip/connection/user/3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", "Check base_url")
 }
@@ -200,7 +200,6 @@ func TestReadFailuresSayWhatToDo(t *testing.T) {
 			_ = conn.Close()
 		}
 	})
-	const id = "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"
 	for _, tc := range []struct {
 		name    string
 		url     string
@@ -231,7 +230,7 @@ func TestReadFailuresSayWhatToDo(t *testing.T) {
 				ctx, cancel = tc.ctx()
 			}
 			defer cancel()
-			_, err := c.GetUser(ctx, id)
+			_, err := c.GetUser(ctx, someUserID)
 			if err == nil {
 				t.Fatal("the read succeeded")
 			}
@@ -278,10 +277,10 @@ func TestCertificateAndUnreachableRemedies(t *testing.T) {
 		srv.StartTLS()
 		t.Cleanup(srv.Close)
 		c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL, cfg.CACertificatePEM = srv.URL, cert.CAPEM })
-		_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+		_, err = c.GetUser(context.Background(), someUserID)
 		says(t, name, readFailed(err, fixedTime).detail, tc.want, "Nothing was sent")
 		// The API is now known to be down: the next call is not tried.
-		_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+		_, err = c.GetUser(context.Background(), someUserID)
 		if e := (*opentact.APIError)(nil); !errors.As(err, &e) || !e.Unreachable {
 			t.Errorf("%s: the second call was tried: %v", name, err)
 		}
@@ -292,16 +291,16 @@ func TestCertificateAndUnreachableRemedies(t *testing.T) {
 	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) {
 		cfg.BaseURL, cfg.NotSentWindow = url, 50*time.Millisecond
 	})
-	_, err := c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	_, err := c.GetUser(context.Background(), someUserID)
 	says(t, "the first call to a dead address", readFailed(err, fixedTime).detail, "Nothing reached the API at", "the request was never sent")
-	_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	_, err = c.GetUser(context.Background(), someUserID)
 	says(t, "the next call", readFailed(err, fixedTime).detail, "An earlier call found that nothing reaches the API at", "so this one was not tried")
 
 	// Plain HTTP on the HTTPS port: something answered, but not TLS.
 	plain := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(plain.Close)
 	c = testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL = "https://" + plain.Listener.Addr().String() })
-	_, err = c.GetUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b")
+	_, err = c.GetUser(context.Background(), someUserID)
 	got := readFailed(err, fixedTime).detail
 	says(t, "plain HTTP on the HTTPS port", got, "answered the HTTPS handshake with something that is not TLS", "Check base_url's scheme and port")
 	if strings.Contains(got, "Nothing reached the API") {
@@ -331,6 +330,9 @@ func TestUnknownOutcomeSaysWhatMadeItUncertain(t *testing.T) {
 	says(t, "a request timeout", unknownOutcome(err, req, operationTime{}, "terraform import").detail,
 		"no answer came within request_timeout (500ms)", "looking for the login on the connection afterwards failed too", "list unavailable")
 }
+
+// someUserID is a well-formed uuid of no user, for reads that fail first.
+const someUserID = "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"
 
 // hangingServer is the URL of a server whose POSTs (every request, when
 // others is nil) never get an answer: they are held until the client gives

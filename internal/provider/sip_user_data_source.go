@@ -88,7 +88,7 @@ func (lookupArguments) ValidateDataSource(ctx context.Context, req datasource.Va
 		var v types.String
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &v)...)
 		if v.IsUnknown() {
-			return // known at apply: Read checks it
+			return // Terraform validates again, with the value known, before the read
 		}
 		if !v.IsNull() {
 			given = append(given, name)
