@@ -38,7 +38,7 @@ const (
 	// classServerError: another 5xx; no proof either way.
 	classServerError
 	// classNotSent: nothing reached the API (refused, DNS, proxy, TLS
-	// handshake, or the client already knows the API is unreachable).
+	// handshake).
 	classNotSent
 	// classMaybeSent: the request may have reached the API, and no answer
 	// came (the connection broke after sending, or a timeout ran out).
@@ -86,8 +86,6 @@ type attempt struct {
 	cert       *CertificateProblem
 	notTLS     bool // the handshake was answered by something that is not TLS
 	redirectTo string
-	// knownDown is a call not tried because the API is known unreachable.
-	knownDown bool
 	// pacingDeadline is a call that would have waited for the rate limit
 	// past its deadline.
 	pacingDeadline bool

@@ -75,10 +75,9 @@ type operation struct {
 	notSentSince time.Time
 	rateLimited  int           // 429 answers met
 	rateWait     time.Duration // time waiting for the rate limit
-	// uncertain is set once an attempt of a create may have made the user;
-	// uncertainBy is that attempt.
-	uncertain   bool
-	uncertainBy *attempt
+	// uncertain is, for a create, the first attempt that may have made the
+	// user: from then on, a failure that ends the call is settled by looking.
+	uncertain *attempt
 	// serverOffset is the API's clock minus ours, from the Date header of
 	// the first answer that had one, when knowsServerTime.
 	serverOffset    time.Duration
@@ -102,6 +101,28 @@ func (op *operation) noteAnswer(resp *http.Response) {
 	}
 }
 
+// note records what an attempt tells the operation, before decide reads it.
+func (op *operation) note(k callKind, a *attempt, now time.Time) {
+	if k == createCall && a.class.mayHaveActed() && op.uncertain == nil {
+		op.uncertain = a
+	}
+	switch {
+	case a.class != classNotSent:
+		op.notSentSince = time.Time{}
+	case op.notSentSince.IsZero():
+		op.notSentSince = now
+	}
+}
+
+// ending is how a call that cannot go on ends: a create that may have made
+// the user is settled by looking; anything else fails.
+func (op *operation) ending() verdict {
+	if op.uncertain != nil {
+		return settle
+	}
+	return fail
+}
+
 // result is what a call came to: a payload, or a failure; settle is set for
 // a create whose outcome its caller must settle by looking.
 type result struct {
@@ -110,69 +131,75 @@ type result struct {
 	settle  bool
 }
 
+// step is what decide says follows an attempt.
+type step struct {
+	verdict verdict
+	wait    time.Duration // before the retry
+	// counted is a retry that max_retries bounds.
+	counted bool
+	// outOfTime is a call that would have retried, but the wait would pass
+	// its operation's deadline.
+	outOfTime bool
+}
+
 // do runs a call to its end. op is the call's operation, or nil for a new
-// one.
+// one. decide says what follows each attempt; do does it.
 func (c *Client) do(ctx context.Context, cl call, op *operation) result {
 	if op == nil {
 		op = newOperation()
 	}
 	for {
-		a := c.reach.admit(cl.kind, c.pacer.clock.now())
-		if a == nil {
-			a = c.send(ctx, &cl, op)
-			c.reach.observe(a, c.pacer.clock.now())
+		a := c.send(ctx, &cl, op)
+		now := c.pacer.clock.now()
+		c.reach.observe(a, now)
+		op.note(cl.kind, a, now)
+		s := c.decide(ctx, cl.kind, op, a, now)
+		if s.outOfTime {
+			a.timeout = deadlineOf(ctx)
 		}
-		next, wait := c.decide(ctx, cl.kind, op, a)
-		if next == retry {
+		if s.verdict == retry {
 			c.logger(ctx, "OpenTact API call will be retried", map[string]any{
-				"method": cl.method, "path": cl.path, "reason": a.class.String(), "status": a.status, "attempt": op.attempts, "wait_ms": wait.Milliseconds(),
+				"method": cl.method, "path": cl.path, "reason": a.class.String(), "status": a.status, "attempt": op.attempts, "wait_ms": s.wait.Milliseconds(),
 			})
-			if a.class == classRateLimited {
-				op.rateWait += wait
+			if s.counted {
+				op.retries++
 			}
-			if _, err := c.pacer.clock.sleep(ctx, wait, nil); err == nil {
+			if a.class == classRateLimited {
+				op.rateWait += s.wait
+			}
+			if _, err := c.pacer.clock.sleep(ctx, s.wait, nil); err == nil {
 				continue
 			}
 			// Cancelled while waiting: the last answer still says what happened.
-			a.timeout, next = deadlineOf(ctx), fail
-			if op.uncertain {
-				next = settle
-			}
+			a.timeout, s.verdict = deadlineOf(ctx), op.ending()
 		}
-		switch next {
+		switch s.verdict {
 		case done:
 			return result{payload: a.payload}
 		case settle:
 			return result{err: c.failure(cl, op, a), settle: true}
 		default:
-			if a.class == classNotSent && cl.kind != hintCall {
-				c.reach.trip(a, op.notSentSince, c.pacer.clock.now())
-			}
 			return result{err: c.failure(cl, op, a)}
 		}
 	}
 }
 
-// decide is the one place that says what follows an attempt.
+// decide is the one place that says what follows an attempt. It changes
+// nothing: do records the attempt (operation.note, reach.observe) before,
+// and acts on the step after.
 //   - A 429 means "later": it is retried while the call has time left.
 //   - A gateway error (502, 503, 504) or a lost answer is retried up to
 //     maxRetries (for a create: sent again, which cannot make a second user,
 //     since logins are unique).
-//   - An attempt that reached nothing is retried for notSentWindow, whatever
-//     the count, unless the API is known to be unreachable or its
-//     certificate was refused.
+//   - An attempt that reached nothing is retried (see notSentWait), unless
+//     retrying cannot mend it (a refused certificate).
 //   - A create that may have made the user, and cannot go on, is settled by
 //     looking; any other failure is returned.
-func (c *Client) decide(ctx context.Context, k callKind, op *operation, a *attempt) (verdict, time.Duration) {
+func (c *Client) decide(ctx context.Context, k callKind, op *operation, a *attempt, now time.Time) step {
 	if a.class == classOK {
-		return done, 0
+		return step{verdict: done}
 	}
-	if k == createCall && a.class.mayHaveActed() && !op.uncertain {
-		op.uncertain, op.uncertainBy = true, a
-	}
-	if a.class != classNotSent {
-		op.notSentSince = time.Time{}
-	}
+	end := step{verdict: op.ending()}
 	switch a.class {
 	case classRateLimited:
 		wait := a.retryAfter
@@ -182,32 +209,60 @@ func (c *Client) decide(ctx context.Context, k callKind, op *operation, a *attem
 		case wait == 0: // "now", but not in a tight loop
 			wait = exponential(c.retryWaitMin, c.retryWaitMax, op.rateLimited)
 		}
-		if fits(ctx, min(wait, maxHold)) {
-			return retry, min(wait, maxHold)
+		wait = min(wait, maxHold)
+		if fits(ctx, wait) {
+			return step{verdict: retry, wait: wait}
 		}
-		a.timeout = deadlineOf(ctx) // the wait would pass the operation's deadline
+		end.outOfTime = true
 	case classUnavailable, classMaybeSent:
 		wait := exponential(c.retryWaitMin, c.retryWaitMax, op.retries+1)
 		if a.hasRetry && a.retryAfter > 0 {
 			wait = min(a.retryAfter, maxHold)
 		}
 		if k != hintCall && op.retries < c.maxRetries && fits(ctx, wait) {
-			op.retries++
-			return retry, wait
+			return step{verdict: retry, wait: wait, counted: true}
 		}
 	case classNotSent:
-		if op.notSentSince.IsZero() {
-			op.notSentSince = c.pacer.clock.now()
+		wait, ok, outOfTime := c.notSentWait(ctx, k, op, a, now)
+		if ok {
+			return step{verdict: retry, wait: wait}
 		}
-		spent := c.pacer.clock.now().Sub(op.notSentSince)
-		if k != hintCall && c.maxRetries > 0 && !a.hopeless && !c.reach.isDown() && spent < c.notSentWindow && ctx.Err() == nil {
-			return retry, min(exponential(c.notSentWaitMin, notSentWaitMax, op.attempts), c.notSentWindow-spent)
+		end.outOfTime = outOfTime
+	}
+	return end
+}
+
+// notSentWait is the wait before trying again an attempt that reached
+// nothing, and whether to. Nothing was sent, so trying again is always
+// safe, and max_retries does not bound it. A read against an address that
+// has never answered in this process gives up once attempts have reached
+// nothing for notSentWindow, counted from the first such attempt of any
+// call; every other call tries until its deadline (see reach), or for the
+// window when it has none. The hint list behind coalesced reads is not
+// retried: its reads are made instead.
+func (c *Client) notSentWait(ctx context.Context, k callKind, op *operation, a *attempt, now time.Time) (wait time.Duration, ok, outOfTime bool) {
+	if k == hintCall || a.hopeless || ctx.Err() != nil {
+		return 0, false, false
+	}
+	wait = exponential(c.notSentWaitMin, notSentWaitMax, op.attempts)
+	since, never := c.reach.neverAnswered()
+	shared := never && k == readCall
+	if _, hasDeadline := ctx.Deadline(); shared || !hasDeadline {
+		// Without a deadline of its own, a call tries for the window.
+		start := op.notSentSince
+		if shared && !since.IsZero() && since.Before(start) {
+			start = since
 		}
+		left := c.notSentWindow - now.Sub(start)
+		if left <= 0 {
+			return 0, false, false
+		}
+		wait = min(wait, left)
 	}
-	if op.uncertain {
-		return settle, 0
+	if !fits(ctx, wait) {
+		return 0, false, true
 	}
-	return fail, 0
+	return wait, true, false
 }
 
 // fits reports whether ctx has time for a wait of d.
@@ -216,34 +271,14 @@ func fits(ctx context.Context, d time.Duration) bool {
 	return ctx.Err() == nil && (!ok || time.Now().Add(d).Before(deadline))
 }
 
-// failure is the error a call ends with, from its last attempt.
+// failure is the error a call ends with, from its last attempt; for a
+// create that may have made the user, the attempt that made its outcome
+// uncertain is nested in it (APIError.Uncertain), scrubbed the same way.
 func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
-	e := &APIError{
-		Method: cl.method, Path: cl.path, Host: c.base.Host, URL: c.base.String() + cl.path,
-		Status: a.status, Enveloped: a.enveloped, NotAPI: a.class == classNotAPI,
-		Cause: c.scrub(a.cause, cl.secrets), Certificate: a.cert, NotTLS: a.notTLS, RedirectTo: a.redirectTo, Unreachable: a.knownDown,
-		Timeout: a.timeout, RequestLimit: c.requestTimeout,
-		Attempts: op.attempts, Retries: op.retries, MaxRetries: c.maxRetries, RateLimited: op.rateLimited, RateWait: op.rateWait,
-		Elapsed: time.Since(op.started), MaybeSent: op.uncertain || a.class == classMaybeSent, kind: a.kind,
-	}
-	if a.cert != nil {
-		cert := *a.cert // attempts of a known-down API share one
-		cert.Host = c.base.Host
-		e.Certificate = &cert
-	}
-	e.Message, e.Withheld = c.scrubMessage(a.message, cl.secrets)
-	if u := op.uncertainBy; u != nil {
-		e.UncertainStatus, e.UncertainTimeout = u.status, u.timeout
-		switch {
-		case u.kind == ErrCancelled && u.timeout == NoTimeout:
-			e.UncertainCancelled = true
-		case u.cause != "":
-			e.UncertainCause = c.scrub(u.cause, cl.secrets)
-		default:
-			// The API's message, scrubbed as the call's own: a short
-			// password in it withholds it.
-			e.UncertainCause, e.UncertainWithheld = c.scrubMessage(u.message, cl.secrets)
-		}
+	e := c.attemptError(cl, op, a)
+	if op.uncertain != nil {
+		e.MaybeSent = true
+		e.Uncertain = c.attemptError(cl, op, op.uncertain)
 	}
 	if a.pacingDeadline || e.kind == ErrCancelled && (op.rateLimited > 0 || op.rateWait >= time.Second) {
 		// The time ran out while the API kept answering 429, or while the
@@ -253,32 +288,108 @@ func (c *Client) failure(cl call, op *operation, a *attempt) *APIError {
 	return e
 }
 
+// attemptError is what one attempt of a call says, with what the call went
+// through; the one place where an attempt's text is scrubbed of the token
+// and the call's secrets.
+func (c *Client) attemptError(cl call, op *operation, a *attempt) *APIError {
+	e := &APIError{
+		Method: cl.method, Path: cl.path, Host: c.base.Host, URL: c.base.String() + cl.path,
+		Status: a.status, Enveloped: a.enveloped, NotAPI: a.class == classNotAPI,
+		Cause: c.scrub(a.cause, cl.secrets), NotTLS: a.notTLS, RedirectTo: a.redirectTo,
+		Timeout: a.timeout, RequestLimit: c.requestTimeout,
+		Attempts: op.attempts, Retries: op.retries, MaxRetries: c.maxRetries, RateLimited: op.rateLimited, RateWait: op.rateWait,
+		Elapsed: time.Since(op.started), MaybeSent: a.class == classMaybeSent, kind: a.kind,
+	}
+	if a.cert != nil {
+		cert := *a.cert
+		cert.Host = c.base.Host
+		e.Certificate = &cert
+	}
+	e.Message, e.Withheld = c.scrubMessage(a.message, cl.secrets)
+	return e
+}
+
 // minScrubLength keeps a token too short to be a secret (an emulator's "t")
-// from turning every "t" of a message into "[token]". A password is scrubbed
-// whatever its length: minSecretScrubLength is the length below which cutting
-// one out would garble the message, so a message that holds it is withheld.
+// from turning every "t" of a message into "[token]". minSecretStretch is
+// the longest part of a password that may appear in an error: a message
+// that holds a longer stretch of one is withheld.
 const (
-	minScrubLength       = 8
-	minSecretScrubLength = 6
+	minScrubLength   = 8
+	minSecretStretch = 6
 )
 
-// scrubMessage scrubs the token and the call's secrets from a message, then
-// cuts it: a cut first could leave a prefix of a secret behind.
+// scrubMessage scrubs the token from an API message and cuts it. A message
+// that echoes a secret the call sent, even in part (see echoes), is
+// withheld whole: cutting the echo out would leave its neighbours, a cut
+// short or re-cased copy, or a copy in another encoding behind.
 func (c *Client) scrubMessage(msg string, secrets []string) (string, bool) {
-	for _, s := range secrets {
-		if s != "" && len(s) < minSecretScrubLength && strings.Contains(msg, s) {
-			return "", true
-		}
+	if echoes(msg, secrets) {
+		return "", true
 	}
 	return cleanMessage(c.scrub(msg, secrets)), false
 }
 
+// echoes reports whether msg holds any stretch of minSecretStretch
+// characters of a secret (a shorter secret: the whole of it), compared
+// without regard to case, as sent or JSON-escaped.
+func echoes(msg string, secrets []string) bool {
+	lower := strings.ToLower(msg)
+	for _, secret := range secrets {
+		for _, stretch := range stretches(secret, minSecretStretch) {
+			for _, form := range jsonForms(stretch) {
+				if strings.Contains(lower, strings.ToLower(form)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// stretches are the runs of n characters of s (s itself when shorter; none
+// when empty).
+func stretches(s string, n int) []string {
+	runes := []rune(s)
+	if len(runes) <= n {
+		if len(runes) == 0 {
+			return nil
+		}
+		return []string{s}
+	}
+	out := make([]string, 0, len(runes)-n+1)
+	for i := 0; i+n <= len(runes); i++ {
+		out = append(out, string(runes[i:i+n]))
+	}
+	return out
+}
+
+// jsonForms is s as sent and as a JSON encoder may escape it inside a
+// string (with and without the HTML escapes of Go's encoder).
+func jsonForms(s string) []string {
+	forms := []string{s}
+	for _, html := range []bool{false, true} {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		if enc.Encode(s) != nil {
+			continue
+		}
+		quoted := strings.TrimSpace(b.String())
+		if escaped := quoted[1 : len(quoted)-1]; escaped != s {
+			forms = append(forms, escaped)
+		}
+	}
+	return forms
+}
+
+// scrub replaces the token and the call's secrets in a text that is not the
+// API's message (a failure below HTTP).
 func (c *Client) scrub(s string, secrets []string) string {
 	if len(c.token) >= minScrubLength {
 		s = strings.ReplaceAll(s, c.token, "[token]")
 	}
 	for _, secret := range secrets {
-		if len(secret) >= minSecretScrubLength {
+		if len(secret) >= minSecretStretch {
 			s = strings.ReplaceAll(s, secret, "[password]")
 		}
 	}

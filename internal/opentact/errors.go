@@ -80,9 +80,6 @@ type APIError struct {
 	Certificate *CertificateProblem
 	// RedirectTo is the scheme and host of a redirect that was not followed.
 	RedirectTo string
-	// Unreachable is set when the call was not even tried: an earlier call
-	// of this client found the API unreachable (see Cause).
-	Unreachable bool
 	// NotTLS is set when the HTTPS handshake was answered by something that
 	// is not TLS (plain HTTP, or another protocol on that port).
 	NotTLS bool
@@ -99,18 +96,10 @@ type APIError struct {
 	Elapsed     time.Duration
 	// MaybeSent is set when a request of the call may have reached the API.
 	MaybeSent bool
-	// UncertainStatus, UncertainCause and UncertainTimeout describe, for a
-	// create, the attempt that may have made the user: its HTTP status (0
-	// without an answer), the failure or the answer's message, and the
-	// limit that cut it, if one did.
-	UncertainStatus  int
-	UncertainCause   string
-	UncertainTimeout Timeout
-	// UncertainCancelled is set when that attempt was cut by a cancel of
-	// the caller's context (an interrupt), not by a limit.
-	UncertainCancelled bool
-	// UncertainWithheld is Withheld for that attempt's message.
-	UncertainWithheld bool
+	// Uncertain is, for a create, the attempt that may have made the user:
+	// its status (0 without an answer), message or cause, and the limit that
+	// cut it, if one did (Timeout; none with ErrCancelled is an interrupt).
+	Uncertain *APIError
 	// LookupErr is, for a create with an unknown outcome, why looking for
 	// the user it may have made failed; nil when the lookup worked and found
 	// no such user.

@@ -2,6 +2,7 @@ package opentact_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -230,19 +231,49 @@ func TestCreateDoesNotAdoptAnAlikeOlderUser(t *testing.T) {
 }
 
 // An API that echoes a submitted password in its message does not put it in
-// an error.
+// an error: the message is withheld whole, and the error says so.
 func TestErrorsNeverHoldThePassword(t *testing.T) {
 	const password = "echoed-secret-pw"
 	raw := rawServer(t, 400, `{"success":false,"message":"password `+password+` is too weak","status":0}`)
 	c := newClient(t, raw, "tok")
 	_, err := c.CreateUser(context.Background(), opentact.CreateUserRequest{SIPConnectionUUID: berlin, Login: "alice001", Password: password})
-	if err == nil || strings.Contains(err.Error(), password) || !strings.Contains(err.Error(), "too weak") {
-		t.Fatalf("err = %v; want the message without the password", err)
+	if e := apiError(t, err); strings.Contains(err.Error(), password) || strings.Contains(err.Error(), "too weak") || !e.Withheld {
+		t.Fatalf("err = %v; want the message withheld", err)
 	}
 	var patch opentact.UserPatch
 	patch.Set(opentact.FieldPassword, password)
-	if _, err := c.ModifyUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", patch); err == nil || strings.Contains(err.Error(), password) {
-		t.Fatalf("modify err = %v; want the message without the password", err)
+	if _, err := c.ModifyUser(context.Background(), "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", patch); err == nil || strings.Contains(err.Error(), password) || !apiError(t, err).Withheld {
+		t.Fatalf("modify err = %v; want the message withheld", err)
+	}
+}
+
+// Any stretch of six characters of a password the call sent withholds the
+// API's message, whatever its case, raw or JSON-escaped; five do not (a
+// message may share a short run with a password by chance).
+func TestErrorsNeverHoldAPartOfThePassword(t *testing.T) {
+	const password = `Kq7#vT2!mZ"r9wXp`
+	for _, tc := range []struct {
+		name, message string
+		withheld      bool
+	}{
+		{"cut short", `password 'Kq7#vT2!mZr…' is too weak`, true},
+		{"six characters", `bad value "vT2!mZ"`, true},
+		{"upper-cased", `PASSWORD KQ7#VT2!MZ"R9WXP IS TOO WEAK`, true},
+		{"JSON-escaped", `invalid body {"password":"Kq7#vT2!mZ\"r9wXp"}`, true},
+		{"escaped quote alone", `near 'mZ\"r9w'`, true},
+		{"five characters", `bad value "vT2!m" here`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]any{"success": false, "message": tc.message, "status": 0})
+			c := newClient(t, rawServer(t, 400, string(body)), "tok")
+			req := aliceRequest()
+			req.Password = password
+			_, err := c.CreateUser(context.Background(), req)
+			e := apiError(t, err)
+			if e.Withheld != tc.withheld || tc.withheld && e.Message != "" || !tc.withheld && e.Message == "" {
+				t.Fatalf("message %q: withheld %v, message %q; want withheld %v", tc.message, e.Withheld, e.Message, tc.withheld)
+			}
+		})
 	}
 }
 
@@ -407,7 +438,7 @@ func TestUnknownOutcomeNamesTheUncertainAttempt(t *testing.T) {
 	emu.InjectFault(emulator.Fault{Method: "POST", Status: 500})
 	_, err := c.CreateUser(context.Background(), aliceRequest())
 	e := apiError(t, err)
-	if !errors.Is(err, opentact.ErrUnknownOutcome) || e.UncertainStatus != 503 || e.Status != 500 || !strings.Contains(e.UncertainCause, "Service Unavailable") {
+	if !errors.Is(err, opentact.ErrUnknownOutcome) || e.Uncertain == nil || e.Uncertain.Status != 503 || e.Status != 500 || !strings.Contains(e.Uncertain.Message, "Service Unavailable") {
 		t.Fatalf("err = %+v, want the unknown outcome described by its 503", e)
 	}
 }

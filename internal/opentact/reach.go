@@ -5,73 +5,47 @@ import (
 	"time"
 )
 
-// probeEvery is how often, while the API is known to be unreachable, one
-// call is let through to find out whether it is back.
-const probeEvery = 2 * time.Second
-
-// reach is what a client knows about whether the API can be reached at all.
-// Once a call has spent its whole window of attempts that reached nothing
-// (or a certificate was refused), later calls fail at once with that cause,
-// but for one probe every probeEvery; the first answer clears it. Without
-// it, every call of a plan of 100 users would spend its own window on the
-// same dead address. A lookup that settles a create always goes through.
+// reach is what a client remembers of whether its address answers: whether
+// any attempt has reached the API, and, until one has, when the first
+// attempt that reached nothing was made. It informs decide and forbids
+// nothing: every call still makes its attempts.
+//
+// A read against an address that has never answered in this process gives
+// up once attempts have reached nothing for one not-sent window, counted
+// from the first such attempt of any call: the reads of a plan against a
+// dead base_url learn it from the first (one attempt each after it), instead
+// of each spending a window of its own. A write, the lookup that settles a
+// create, and any read once the API has answered, keep trying until their
+// own deadline: an outage of an API that has answered is a deploy or a
+// gateway restart, which ends; and Terraform applies in a new process, so
+// "has answered before" cannot be what a write relies on.
 type reach struct {
-	mu        sync.Mutex
-	down      *attempt // the failure that marked the API unreachable
-	lastProbe time.Time
-	// lastAnswer is when an attempt last reached the API.
-	lastAnswer time.Time
+	mu       sync.Mutex
+	answered bool
+	// silentSince is when the first attempt that reached nothing was made,
+	// while no attempt has reached the API.
+	silentSince time.Time
 }
 
-// admit returns nil when a call of kind k may make an attempt now, and
-// otherwise the failed attempt it ends with, unsent.
-func (r *reach) admit(k callKind, now time.Time) *attempt {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.down == nil || k == settleCall {
-		return nil
-	}
-	if now.Sub(r.lastProbe) >= probeEvery {
-		r.lastProbe = now
-		return nil
-	}
-	a := *r.down
-	a.knownDown = true
-	return &a
-}
-
-// observe clears the mark on any attempt that reached the API.
+// observe records what an attempt says about the address.
 func (r *reach) observe(a *attempt, now time.Time) {
-	if a.class == classNotSent || a.class == classCancelled {
+	if a.class == classCancelled {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.down, r.lastAnswer = nil, now
+	switch {
+	case a.class != classNotSent:
+		r.answered = true
+	case !r.answered && r.silentSince.IsZero():
+		r.silentSince = now
+	}
 }
 
-// trip marks the API unreachable after a call whose attempts since
-// reached nothing, unless another call has reached it since: that answer
-// is newer news.
-func (r *reach) trip(a *attempt, since, now time.Time) {
-	if a.knownDown {
-		return
-	}
+// neverAnswered reports, while no attempt has reached the API, since when
+// attempts have reached nothing.
+func (r *reach) neverAnswered() (since time.Time, never bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.lastAnswer.After(since) {
-		return
-	}
-	if r.down == nil {
-		r.lastProbe = now
-	}
-	down := *a
-	r.down = &down
-}
-
-// isDown reports whether the API is known to be unreachable.
-func (r *reach) isDown() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.down != nil
+	return r.silentSince, !r.answered
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,15 +130,15 @@ func TestHTTPSProxyIsHonoured(t *testing.T) {
 	defer proxy.Close()
 	t.Setenv("HTTPS_PROXY", proxy.URL)
 	t.Setenv("NO_PROXY", "")
-	c := newClient(t, "https://api.opentact.test", "x", func(c *opentact.Config) { c.MaxRetries = 0 })
+	c := newClient(t, "https://api.opentact.test", "x")
 	_, err := c.ListUsers(context.Background(), berlin)
-	if err == nil || len(connects) != 1 || connects[0] != "CONNECT api.opentact.test:443" {
-		t.Fatalf("proxy saw %v (err %v), want one CONNECT to the API host", connects, err)
+	if err == nil || len(connects) == 0 || slices.ContainsFunc(connects, func(c string) bool { return c != "CONNECT api.opentact.test:443" }) {
+		t.Fatalf("proxy saw %v (err %v), want CONNECTs to the API host only", connects, err)
 	}
 
 	t.Setenv("NO_PROXY", "api.opentact.test")
 	connects = nil
-	c = newClient(t, "https://api.opentact.test", "x", func(c *opentact.Config) { c.MaxRetries = 0 })
+	c = newClient(t, "https://api.opentact.test", "x")
 	_, _ = c.ListUsers(context.Background(), berlin)
 	if len(connects) != 0 {
 		t.Fatalf("NO_PROXY was ignored: %v", connects)

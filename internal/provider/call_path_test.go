@@ -116,7 +116,7 @@ func TestAccCallPath_createRejectedInside200(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: api.userConfig(`  login = "rsvd0001"` + "\n" + `  password = "reserved-secret"`),
+			Config: api.userConfig(`  login = "rsvd0001"` + "\n" + `  password = "Tq8#vN2!rZ5@kW7x"`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheckFunc(func() error {
 				api.emu.InjectFault(emulator.Fault{Method: "POST", Body: `{"success":false,"message":"login rsvd0001 is reserved by the operator","status":0}`})
 				api.emu.ResetRequests()
@@ -180,6 +180,71 @@ func TestAccCallPath_untrustedCertificate(t *testing.T) {
 				},
 				Config: config(fmt.Sprintf("ca_certificate = %q", caPEM)),
 				Check:  api.onlyUserInState,
+			},
+		},
+	})
+}
+
+// A plan of 100 users whose base_url now points where nothing listens
+// fails fast: the first reads spend one not-sent window, and every read
+// after it makes one attempt (the provider's log counts them), not a window
+// of its own each. Before the reachability memory, each read spent its own
+// window: some 100 windows of attempts.
+func TestAccCallPath_deadAddressPlanOf100Users(t *testing.T) {
+	api := newTestAPI(t)
+	logFile := filepath.Join(t.TempDir(), "provider.log")
+	t.Setenv("TF_LOG", "DEBUG")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	const n = 100
+	config := func(providerBlock string) string {
+		return providerBlock + fmt.Sprintf(`
+resource "opentact_sip_user" "many" {
+  count               = %d
+  sip_connection_uuid = %q
+  login               = format("dead%%04d", count.index)
+  password            = "Tq8#vN2!rZ5@kW7x"
+  # A destroy against the dead address would wait this out.
+  timeouts {
+    delete = "20s"
+  }
+}
+`, n, api.connection)
+	}
+	dead := fmt.Sprintf("provider \"opentact\" {\n  base_url = %q\n  token    = %q\n}\n", deadURL(t), api.emu.Token())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: config(api.provider())},
+			{
+				PreConfig:   func() { _ = os.Truncate(logFile, 0) },
+				Config:      config(dead),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)cannot connect.*connection refused.*Nothing\s+reached\s+the\s+API`),
+			},
+			{
+				PreConfig: func() {
+					raw, err := os.ReadFile(logFile)
+					if err != nil {
+						t.Error(err)
+					}
+					reads := 0
+					for _, line := range strings.Split(string(raw), "\n") {
+						if strings.Contains(line, "OpenTact API request") && !strings.Contains(line, "waited") {
+							reads++
+						}
+					}
+					t.Logf("the plan of %d users against a dead address made %d attempts", n, reads)
+					// Ten reads at once (Terraform's parallelism) spend the
+					// window, about fifteen attempts each; the rest make one,
+					// and those served by coalescing one more for the list
+					// they try first. (Errorf: a Fatalf would destroy with
+					// the dead address.)
+					if reads < n || reads > 10*20+2*n {
+						t.Errorf("the plan of %d users against a dead address made %d attempts, want one or two per read after the first window (at most %d)", n, reads, 10*20+2*n)
+					}
+				},
+				Config: config(api.provider()),
 			},
 		},
 	})

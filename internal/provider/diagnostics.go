@@ -202,6 +202,21 @@ func loginSwap(holder, login, connection string) text {
 		"Rename one of them to a temporary login and apply, then apply the rest; or apply the two renames one after the other.", holder, login, connection)}
 }
 
+func loginRotation(mine loginKey, cycle []loginKey) text {
+	logins := make([]string, 0, len(cycle)+1)
+	for _, k := range append([]loginKey{mine}, cycle...) {
+		logins = append(logins, fmt.Sprintf("%q", k.login))
+	}
+	return text{"SIP logins rotated in one apply", fmt.Sprintf("This plan passes logins %s round among %d users, each taking the next one's login: "+
+		"a rotation cannot happen in one apply, since each login is held until the next is free (and depends_on among them would be a cycle). "+
+		"Rename one of them to a temporary login and apply, then apply the rest.", strings.Join(logins, ", "), len(logins))}
+}
+
+func loginHandedOnUnordered(holder, login, connection string) text {
+	return text{"SIP login handed on without depends_on", fmt.Sprintf("SIP user %s gives login %q on SIP connection %s up in this plan, but nothing orders this resource after that change, "+
+		"so the apply may try to take the login while it is still held. Add depends_on = [<the resource whose id is %s>] to this resource.", holder, login, connection, holder)}
+}
+
 func tokenRefused(status int, connection string, fromEnv bool) text {
 	source := "the provider's token"
 	if fromEnv {
@@ -240,12 +255,14 @@ func weakPassword(w weakness, enforced bool) text {
 
 // Apply.
 
-func createFailed(err error, req opentact.CreateUserRequest, op operationTime) text {
+func createFailed(err error, req opentact.CreateUserRequest, handedOn bool, op operationTime) text {
 	importHint := fmt.Sprintf("terraform import ADDRESS %s/%s (or an import block with that id)", req.SIPConnectionUUID, req.Login)
 	var foreign *opentact.ForeignHolderError
 	switch {
 	case errors.As(err, &foreign):
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s.\n\nTerraform does not take over existing users silently. To manage that user with Terraform, import it: %s.", foreign, importHint)}
+	case errors.Is(err, opentact.ErrConflict) && handedOn:
+		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\n%s", err, raceAdvice(req.Login, req.SIPConnectionUUID))}
 	case errors.Is(err, opentact.ErrConflict):
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. Terraform does not take over existing users silently. "+
 			"To manage it with Terraform, import it: %s.", err, req.Login, req.SIPConnectionUUID, importHint)}
@@ -255,6 +272,13 @@ func createFailed(err error, req opentact.CreateUserRequest, op operationTime) t
 	return text{"Cannot create the SIP user", apiDetail(err, op)}
 }
 
+// raceAdvice explains a login met still taken by a user that this apply
+// renames or moves away from it.
+func raceAdvice(login, connection string) string {
+	return fmt.Sprintf("Login %q on SIP connection %s is given up by another user in this same apply, which had not happened yet: "+
+		"add depends_on = [<that user's resource>] to this resource so that the login is given up first, then apply again.", login, connection)
+}
+
 // unknownOutcome is a create that may have reached the API, which looking
 // did not settle.
 func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime, importHint string) text {
@@ -262,25 +286,7 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 	if !errors.As(err, &apiErr) {
 		return text{"SIP user creation outcome unknown", err.Error()}
 	}
-	var what string
-	switch {
-	case apiErr.UncertainCancelled:
-		what = "the create was cancelled (Terraform was interrupted) before the API answered"
-	case apiErr.UncertainTimeout == opentact.OperationTimeout && op.setting != "":
-		what = fmt.Sprintf("the create ran out of its time (%s) before the API answered", op.setting)
-	case apiErr.UncertainTimeout == opentact.OperationTimeout:
-		what = "the operation was cancelled before the API answered"
-	case apiErr.UncertainTimeout == opentact.RequestTimeout:
-		what = fmt.Sprintf("no answer came within request_timeout (%s)", apiErr.RequestLimit)
-	case apiErr.UncertainStatus != 0 && apiErr.UncertainCause != "":
-		what = fmt.Sprintf("the API or a gateway in front of it answered HTTP %d (%s), which does not say whether the work was done", apiErr.UncertainStatus, apiErr.UncertainCause)
-	case apiErr.UncertainStatus != 0:
-		what = fmt.Sprintf("the API or a gateway in front of it answered HTTP %d, which does not say whether the work was done", apiErr.UncertainStatus)
-	case apiErr.UncertainCause != "":
-		what = "the connection broke after the request was sent (" + apiErr.UncertainCause + ")"
-	default:
-		what = "the create was cancelled before the API answered"
-	}
+	what := uncertainAttempt(apiErr.Uncertain, op)
 	looked := "looking for the login on the connection afterwards found no user with it, but the API may still be processing the request"
 	if apiErr.LookupErr != nil {
 		looked = "looking for the login on the connection afterwards failed too: " + apiErr.LookupErr.Error()
@@ -289,14 +295,44 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 		"Before applying again, check SIP connection %s for login %q (in the OpenTact portal, or with the opentact_sip_users data source). "+
 		"If the user is there and is the one this configuration describes, import it: %s. If it is not there, apply again.",
 		req.Login, req.SIPConnectionUUID, what, looked, req.SIPConnectionUUID, req.Login, importHint)
-	if apiErr.UncertainTimeout == opentact.OperationTimeout && op.setting != "" {
+	u := apiErr.Uncertain
+	if u != nil && u.Timeout == opentact.OperationTimeout && op.setting != "" {
 		detail += fmt.Sprintf(" If creates often run out of time, raise the resource's %s.", op.setting)
 	}
 	var lookupErr *opentact.APIError
-	if apiErr.UncertainWithheld || errors.As(apiErr.LookupErr, &lookupErr) && lookupErr.Withheld {
+	if u != nil && u.Withheld || errors.As(apiErr.LookupErr, &lookupErr) && lookupErr.Withheld {
 		detail += " " + withheldMessage
 	}
 	return text{"SIP user creation outcome unknown", detail}
+}
+
+// uncertainAttempt says what came of the attempt that made a create's
+// outcome unknown.
+func uncertainAttempt(u *opentact.APIError, op operationTime) string {
+	if u == nil {
+		return "the create was cancelled before the API answered"
+	}
+	said := u.Cause
+	if said == "" {
+		said = u.Message
+	}
+	switch {
+	case u.Timeout == opentact.NoTimeout && errors.Is(u, opentact.ErrCancelled):
+		return "the create was cancelled (Terraform was interrupted) before the API answered"
+	case u.Timeout == opentact.OperationTimeout && op.setting != "":
+		return fmt.Sprintf("the create ran out of its time (%s) before the API answered", op.setting)
+	case u.Timeout == opentact.OperationTimeout:
+		return "the operation was cancelled before the API answered"
+	case u.Timeout == opentact.RequestTimeout:
+		return fmt.Sprintf("no answer came within request_timeout (%s)", u.RequestLimit)
+	case u.Status != 0 && said != "":
+		return fmt.Sprintf("the API or a gateway in front of it answered HTTP %d (%s), which does not say whether the work was done", u.Status, said)
+	case u.Status != 0:
+		return fmt.Sprintf("the API or a gateway in front of it answered HTTP %d, which does not say whether the work was done", u.Status)
+	case said != "":
+		return "the connection broke after the request was sent (" + said + ")"
+	}
+	return "the create was cancelled before the API answered"
 }
 
 func adopted(login, connection, id string, passwordErr error) text {
@@ -333,9 +369,11 @@ func userGone(id, login, connection string) text {
 		"a user that was imported and managed without one cannot be re-created until one is set.", id, login, connection)}
 }
 
-func updateFailed(err error, login, connection string, op operationTime) text {
+func updateFailed(err error, login, connection string, handedOn bool, op operationTime) text {
 	detail := apiDetail(err, op)
 	switch {
+	case errors.Is(err, opentact.ErrConflict) && handedOn:
+		detail = fmt.Sprintf("%s\n\n%s", err, raceAdvice(login, connection))
 	case errors.Is(err, opentact.ErrConflict):
 		detail = fmt.Sprintf("%s\n\nAnother SIP user already has login %q on SIP connection %s; choose another login.", err, login, connection)
 	case errors.Is(err, opentact.ErrNotFound):
@@ -405,7 +443,7 @@ func apiDetail(err error, op operationTime) string {
 	return err.Error() + remedyOf(err, op)
 }
 
-const withheldMessage = "The API's message is left out: it contained the password this call sent, which is too short to cut out of it."
+const withheldMessage = "The API's message is left out: it repeated the password this call sent, or part of it."
 
 // remedyOf is what to do about a failed call, as paragraphs to append to its
 // account ("" when the account says it all).
@@ -482,8 +520,6 @@ func certificateRemedy(p *opentact.CertificateProblem) string {
 
 func unreachableRemedy(e *opentact.APIError) string {
 	switch {
-	case e.Unreachable:
-		return fmt.Sprintf("An earlier call found that nothing reaches the API at %s, so this one was not tried. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.", e.Host)
 	case e.NotTLS:
 		return fmt.Sprintf("The server at %s answered the HTTPS handshake with something that is not TLS (plain HTTP, or another service on that port). Nothing was sent. Check base_url's scheme and port.", e.Host)
 	}
@@ -491,8 +527,11 @@ func unreachableRemedy(e *opentact.APIError) string {
 	if e.Attempts > 1 {
 		tried += " over " + round(e.Elapsed).String()
 	}
-	if e.Timeout == opentact.RequestTimeout {
+	switch e.Timeout {
+	case opentact.RequestTimeout:
 		tried += fmt.Sprintf(", the connection could not be made within request_timeout (%s)", e.RequestLimit)
+	case opentact.OperationTimeout:
+		tried += ", until the operation's time ran out"
 	}
 	return fmt.Sprintf("Nothing reached the API at %s (tried %s): the request was never sent. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.", e.Host, tried)
 }

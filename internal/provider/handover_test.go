@@ -92,55 +92,46 @@ func TestAccPlanChecks_renameChainWithDependsOn(t *testing.T) {
 	})
 }
 
-// Without depends_on, Terraform plans x and y in either order. Either the
-// plan passes and the apply hands the login on (a create that meets it
-// still taken waits for the rename), or the plan fails on y's login with
-// the depends_on advice. Never a 409 at apply.
-func TestAccPlanChecks_unorderedHandover(t *testing.T) {
+// x renames itself onto a login a colleague holds (its own check fails),
+// while a new y takes x's old login: x's change never counts as a hand-over,
+// so y is told that its login is being handed on without depends_on, never
+// to import x. The first list answer is held (request_timeout) so that
+// both plans are under way before either decides.
+func TestAccPlanChecks_handOverThatFailsItsChecks(t *testing.T) {
 	api := newTestAPI(t)
 	var diags planDiagnostics
-	failedAtPlan := false
+	colleague := seed(t, api, "held0001", nil)
+	config := func(loginX, loginY string) string {
+		return strings.Replace(api.handoverConfig(loginX, loginY, ""), api.provider(), api.provider(`request_timeout = "2s"`, "coalesce_reads = false"), 1)
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
-		CheckDestroy:             api.allGone,
-		ErrorCheck: func(err error) error {
-			// The one failure allowed: the plan, with the advice.
-			if strings.Contains(err.Error(), "Error running pre-apply plan") && inOutput("SIP login already taken", "depends_on").MatchString(err.Error()) && writes(api) == 0 {
-				failedAtPlan = true
-				return nil
-			}
-			return err
-		},
+		CheckDestroy:             usersLeft(api, colleague),
 		Steps: []resource.TestStep{
-			{Config: api.handoverConfig("bert0001", "", "")},
+			{Config: config("bert0001", "")},
 			{
 				PreConfig: func() {
 					api.emu.ResetRequests()
 					diags.reset()
+					api.emu.InjectFault(emulator.Fault{Method: "GET", PathPrefix: listPath(api.connection), Hang: true})
 				},
-				Config: api.handoverConfig("bert0002", "bert0001", ""),
+				Config:      config("held0001", "bert0001"),
+				ExpectError: inOutput("SIP login handed on without depends_on", "depends_on"),
 			},
 			{
 				PreConfig: func() {
-					t.Logf("the unordered hand-over failed at plan: %v", failedAtPlan)
-					if !failedAtPlan {
-						return
+					if n := writes(api); n != 0 {
+						t.Fatalf("the failed plan made %d write calls", n)
 					}
-					// Nothing changed: x keeps its login, y does not exist.
-					if users := api.emu.Users(api.connection); len(users) != 1 || users[0].Login != "bert0001" {
-						t.Fatalf("after the failed plan the API holds %+v", users)
-					}
-					if err := diags.expectOne(tfprotov6.DiagnosticSeverityError, "SIP login already taken", "login", "depends_on", "swap"); err != nil {
+					if err := diags.expectOne(tfprotov6.DiagnosticSeverityError, "SIP login handed on without depends_on", "login", "depends_on"); err != nil {
 						t.Fatal(err)
 					}
+					if taken := diags.named("SIP login already taken"); len(taken) != 1 || !strings.Contains(taken[0].Detail, colleague) {
+						t.Fatalf("x's own error: %s", describe(taken))
+					}
 				},
-				// Either way, with depends_on the change goes through.
-				Config: api.handoverConfig("bert0002", "bert0001", "depends_on = [opentact_sip_user.x]"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("opentact_sip_user.x", tfjsonpath.New("login"), knownvalue.StringExact("bert0002")),
-					statecheck.ExpectKnownValue("opentact_sip_user.y", tfjsonpath.New("login"), knownvalue.StringExact("bert0001")),
-				},
-				Check: func(*terraform.State) error { return api.exactlyUsers(2) },
+				Config:   config("bert0001", ""),
+				PlanOnly: true,
 			},
 		},
 	})
@@ -150,8 +141,9 @@ func TestAccPlanChecks_unorderedHandover(t *testing.T) {
 // fails, saying so, and nothing is written.
 func TestAccPlanChecks_swapFailsWithAdvice(t *testing.T) {
 	api := newTestAPI(t)
+	var diags planDiagnostics
 	swap := func(x, y string) string {
-		return api.provider() + fmt.Sprintf(`
+		return api.provider(`request_timeout = "2s"`, "coalesce_reads = false") + fmt.Sprintf(`
 resource "opentact_sip_user" "x" {
   sip_connection_uuid = %[1]q
   login               = %[2]q
@@ -166,14 +158,18 @@ resource "opentact_sip_user" "y" {
 `, api.connection, x, y)
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{Config: swap("swap0001", "swap0002")},
 			{
-				PreConfig:   api.emu.ResetRequests,
+				PreConfig: func() {
+					api.emu.ResetRequests()
+					diags.reset()
+					api.emu.InjectFault(emulator.Fault{Method: "GET", PathPrefix: listPath(api.connection), Hang: true})
+				},
 				Config:      swap("swap0002", "swap0001"),
-				ExpectError: regexp.MustCompile(`(?s)SIP log.*swap.*cannot\s+happen\s+in\s+one\s+apply.*temporary\s+login`),
+				ExpectError: regexp.MustCompile(`(?s)SIP logins swapped in one apply.*cannot\s+happen\s+in\s+one\s+apply.*temporary\s+login`),
 			},
 			{
 				Config: swap("swap0001", "swap0002"),
@@ -181,7 +177,67 @@ resource "opentact_sip_user" "y" {
 					if n := writes(api); n != 0 {
 						t.Fatalf("the failed swap made %d write calls", n)
 					}
+					// Each plan of the step is recorded: at least both users'.
+					if got := diags.named("SIP logins swapped in one apply"); len(got) < 2 || len(got) != diags.count() {
+						t.Fatalf("want the swap error on both users and nothing else, got %s", describe(diags.all()))
+					}
 				},
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+// Three users passing their logins round cannot do it in one apply either:
+// the plan fails on every member with the rotation, none advised to import
+// another, and nothing is written.
+func TestAccPlanChecks_rotationFailsAtPlan(t *testing.T) {
+	api := newTestAPI(t)
+	var diags planDiagnostics
+	rotation := func(a, b, c string) string {
+		config := api.provider(`request_timeout = "2s"`, "coalesce_reads = false")
+		for i, login := range []string{a, b, c} {
+			config += fmt.Sprintf(`
+resource "opentact_sip_user" "u%d" {
+  sip_connection_uuid = %q
+  login               = %q
+  password            = "rotation-secret-%d"
+}
+`, i, api.connection, login, i)
+		}
+		return config
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: rotation("rota0001", "rota0002", "rota0003")},
+			{
+				PreConfig: func() {
+					api.emu.ResetRequests()
+					diags.reset()
+					// Held until request_timeout: the three plans are all
+					// under way before any decides.
+					api.emu.InjectFault(emulator.Fault{Method: "GET", PathPrefix: listPath(api.connection), Hang: true})
+				},
+				Config:      rotation("rota0002", "rota0003", "rota0001"),
+				ExpectError: inOutput("SIP logins rotated in one apply", `"rota0001"`, `"rota0002"`, `"rota0003"`, "temporary login"),
+			},
+			{
+				PreConfig: func() {
+					if n := writes(api); n != 0 {
+						t.Fatalf("the failed rotation made %d write calls", n)
+					}
+					if got := diags.named("SIP logins rotated in one apply"); len(got) < 3 || len(got) != diags.count() {
+						t.Fatalf("want the rotation error on each of the three users and nothing else, got %s", describe(diags.all()))
+					}
+					for _, d := range diags.all() {
+						if strings.Contains(d.Detail, "import") {
+							t.Fatalf("a member of the rotation was advised to import: %s", d.Detail)
+						}
+					}
+				},
+				Config:   rotation("rota0001", "rota0002", "rota0003"),
 				PlanOnly: true,
 			},
 		},
@@ -194,9 +250,10 @@ resource "opentact_sip_user" "y" {
 // none fails on the user's own login.
 func TestAccIntegrity_createAnswerPartlyUnreadable(t *testing.T) {
 	api := newTestAPI(t)
+	var diags planDiagnostics
 	config := api.userConfig(`  login = "part0001"` + "\n" + `  password = "part-secret-1"` + "\n" + `  dob = "1990-04-01T00:00:00Z"`)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{
@@ -208,7 +265,14 @@ func TestAccIntegrity_createAnswerPartlyUnreadable(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("dob"), knownvalue.StringExact("1990-04-01T00:00:00Z")),
 				},
-				Check: api.onlyUserInState,
+				Check: resource.ComposeTestCheckFunc(api.onlyUserInState, func(*terraform.State) error {
+					warned := diags.appliedNamed("SIP user saved with part of the API's answer unread")
+					if len(warned) != 1 || warned[0].Severity != tfprotov6.DiagnosticSeverityWarning ||
+						!strings.Contains(warned[0].Detail, "created_on") || !strings.Contains(warned[0].Detail, "dob") {
+						return fmt.Errorf("want one warning naming created_on and dob, got %s", describe(warned))
+					}
+					return nil
+				}),
 			},
 			// Untainted and in the state: the plan is empty.
 			{Config: config, PlanOnly: true},
@@ -319,14 +383,17 @@ func TestAccPlanChecks_unreachableFailsThePlan(t *testing.T) {
 	})
 }
 
-// With the plan checks off nothing stops an unordered hand-over at plan:
-// the apply itself must not race. Whichever of the rename and the create
-// Terraform runs first, the create that meets the login still taken waits
-// for the rename, and both end with the right logins.
-func TestAccPlanChecks_applyDoesNotRace(t *testing.T) {
+// With the plan checks off nothing stops an unordered hand-over at plan,
+// and the apply does not wait. x's rename is held at the API (a request
+// that hangs until request_timeout, then is sent again), so y's create
+// meets the login still taken: it fails at once, the one POST, saying that
+// the login is given up in this same apply and to add depends_on; the next
+// apply creates y. In the other order (y's create held, x's rename first),
+// both go through without a 409.
+func TestAccPlanChecks_raceAtApplyFailsAtOnce(t *testing.T) {
 	api := newTestAPI(t)
 	config := func(loginX, loginY string) string {
-		return strings.Replace(api.handoverConfig(loginX, loginY, ""), api.provider(), api.provider("plan_checks = false"), 1)
+		return strings.Replace(api.handoverConfig(loginX, loginY, ""), api.provider(), api.provider("plan_checks = false", `request_timeout = "2s"`), 1)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -334,13 +401,41 @@ func TestAccPlanChecks_applyDoesNotRace(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: config("race0001", "")},
 			{
+				PreConfig: func() {
+					api.emu.ResetRequests()
+					api.emu.InjectFault(emulator.Fault{Method: "PATCH", Hang: true})
+				},
+				Config:      config("race0002", "race0001"),
+				ExpectError: inOutput("Cannot create the SIP user", `Login "race0001"`, "given up by another user in this same apply", "depends_on"),
+			},
+			{
+				PreConfig: func() {
+					if n := api.emu.CountRequests("POST", ""); n != 1 {
+						t.Fatalf("y's create was sent %d times, want once", n)
+					}
+				},
 				Config: config("race0002", "race0001"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("opentact_sip_user.x", tfjsonpath.New("login"), knownvalue.StringExact("race0002")),
 					statecheck.ExpectKnownValue("opentact_sip_user.y", tfjsonpath.New("login"), knownvalue.StringExact("race0001")),
 				},
+				Check: func(*terraform.State) error { return api.exactlyUsers(2) },
+			},
+			{Config: config("race0003", "")},
+			{
+				PreConfig: func() {
+					api.emu.ResetRequests()
+					api.emu.InjectFault(emulator.Fault{Method: "POST", Hang: true})
+				},
+				Config: config("race0004", "race0003"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("opentact_sip_user.x", tfjsonpath.New("login"), knownvalue.StringExact("race0004")),
+					statecheck.ExpectKnownValue("opentact_sip_user.y", tfjsonpath.New("login"), knownvalue.StringExact("race0003")),
+				},
 				Check: func(*terraform.State) error {
-					t.Logf("the API answered 409 %d times during the hand-over", conflicts(api))
+					if n := conflicts(api); n != 0 {
+						return fmt.Errorf("the API answered 409 %d times, want none", n)
+					}
 					return api.exactlyUsers(2)
 				},
 			},

@@ -1,67 +1,56 @@
 package provider
 
 import (
-	"context"
+	"slices"
 	"testing"
-	"time"
 )
 
-// A create or rename that meets a login still taken waits for the change
-// that gives it up, if this process planned one; not for a swap, and not
-// for ever.
+// The registry of planned hand-overs: a change counts once its own checks
+// passed; a cycle is found whatever its length, and a chain that does not
+// come back, or comes back elsewhere, is none.
 func TestHandovers(t *testing.T) {
-	alice1 := loginKey{"c", "alice001"}
-	alice2 := loginKey{"c", "alice002"}
+	key := func(login string) loginKey { return loginKey{"c", login} }
 	var h handovers
-	h.plan(alice1, "x", alice2)
-	if !h.releasedBy(alice1, "x") || h.releasedBy(alice1, "y") || h.releasedBy(alice2, "x") {
-		t.Fatal("releasedBy does not say who gives what up")
+	h.intend(key("alice001"), "x", key("alice002"))
+	if h.of(key("alice001"), "x") != intended || h.of(key("alice001"), "y") != notHandedOver || h.handedOn(key("alice001")) {
+		t.Fatal("a change whose checks have not passed counts as a hand-over")
 	}
-	if takes, ok := h.takenBy("x"); !ok || takes != alice2 {
-		t.Fatalf("takenBy(x) = %v, %v", takes, ok)
+	h.passed(key("alice001"), "y") // not its holder
+	if h.of(key("alice001"), "x") != intended {
+		t.Fatal("another user's checks made x's change a hand-over")
 	}
-
-	got := make(chan bool)
-	go func() { got <- h.await(context.Background(), alice1, loginKey{}) }()
-	select {
-	case <-got:
-		t.Fatal("await returned before the change finished")
-	case <-time.After(50 * time.Millisecond):
-	}
-	h.finish(alice1, "x", true)
-	if !<-got {
-		t.Fatal("await after the change went through: false, want true (try again)")
+	h.passed(key("alice001"), "x")
+	if h.of(key("alice001"), "x") != handedOver || !h.handedOn(key("alice001")) || h.handedOn(key("alice002")) {
+		t.Fatal("passed checks did not make the change a hand-over")
 	}
 
-	// The change failed: no point trying again.
-	h.plan(alice2, "y", loginKey{"c", "alice003"})
-	h.finish(alice2, "y", false)
-	if h.await(context.Background(), alice2, loginKey{}) {
-		t.Fatal("await after a failed change: true")
+	// A chain: x gives alice001 up for alice002, which nobody gives up.
+	if c := h.cycle(key("alice001"), key("new00001")); c != nil {
+		t.Fatalf("a chain was taken for a cycle: %v", c)
 	}
-
-	// A swap: y would wait for x, which waits for y.
-	h.plan(loginKey{"c", "bob00001"}, "x", loginKey{"c", "bob00002"})
-	if h.await(context.Background(), loginKey{"c", "bob00001"}, loginKey{"c", "bob00002"}) {
-		t.Fatal("await in a swap: true")
+	// A swap: y gives alice002 up for alice001, which x gives up for alice002.
+	if c := h.cycle(key("alice001"), key("alice002")); !slices.Equal(c, []loginKey{key("alice001")}) {
+		t.Fatalf("swap: cycle = %v", c)
 	}
-
-	// Nothing planned: it waits handoverGrace for a plan, and one that
-	// comes in time is waited for.
-	late := loginKey{"c", "late0001"}
-	go func() {
-		time.Sleep(100 * time.Millisecond)
-		h.plan(late, "z", loginKey{"c", "late0002"})
-		time.Sleep(50 * time.Millisecond)
-		h.finish(late, "z", true)
-	}()
-	if !h.await(context.Background(), late, loginKey{}) {
-		t.Fatal("a plan recorded within the grace was not waited for")
+	// A rotation of three, seen from each member, and of four.
+	var r handovers
+	r.intend(key("rot00001"), "a", key("rot00002"))
+	r.intend(key("rot00002"), "b", key("rot00003"))
+	r.intend(key("rot00003"), "c", key("rot00001"))
+	if c := r.cycle(key("rot00002"), key("rot00001")); len(c) != 2 {
+		t.Fatalf("rotation of three, seen by a: %v", c)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	if h.await(ctx, loginKey{"c", "none0001"}, loginKey{}) || time.Since(start) > time.Second {
-		t.Fatal("await without a plan must give up at its context's end")
+	if c := r.cycle(key("rot00001"), key("rot00003")); len(c) != 2 {
+		t.Fatalf("rotation of three, seen by c: %v", c)
+	}
+	r.intend(key("rot00004"), "d", key("rot00001"))
+	r.intend(key("rot00003"), "c", key("rot00004"))
+	if c := r.cycle(key("rot00002"), key("rot00001")); len(c) != 3 {
+		t.Fatalf("rotation of four, seen by a: %v", c)
+	}
+	// A near miss: the chain from rot00002 loops among others (b, c, d and
+	// a) but never reaches the login asked about: no cycle, and no hang.
+	if c := r.cycle(key("rot00002"), key("zzz00001")); c != nil {
+		t.Fatalf("a loop that does not come back to mine: %v", c)
 	}
 }

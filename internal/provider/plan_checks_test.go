@@ -36,6 +36,8 @@ import (
 type planDiagnostics struct {
 	mu    sync.Mutex
 	diags []*tfprotov6.Diagnostic
+	// applied are ApplyResourceChange's diagnostics.
+	applied []*tfprotov6.Diagnostic
 }
 
 // factories are protoV6ProviderFactories with every plan's diagnostics
@@ -52,7 +54,7 @@ func (p *planDiagnostics) factories() map[string]func() (tfprotov6.ProviderServe
 			if !ok {
 				return nil, fmt.Errorf("the provider server %T has no list resources", server)
 			}
-			return &recordingServer{providerServerWithLists: withList, record: p.add}, nil
+			return &recordingServer{providerServerWithLists: withList, record: p.add, recordApply: p.addApplied}, nil
 		},
 	}
 }
@@ -61,6 +63,25 @@ func (p *planDiagnostics) add(diags []*tfprotov6.Diagnostic) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.diags = append(p.diags, diags...)
+}
+
+func (p *planDiagnostics) addApplied(diags []*tfprotov6.Diagnostic) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.applied = append(p.applied, diags...)
+}
+
+// appliedNamed returns the applies' diagnostics with this summary.
+func (p *planDiagnostics) appliedNamed(summary string) []*tfprotov6.Diagnostic {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*tfprotov6.Diagnostic
+	for _, d := range p.applied {
+		if d.Summary == summary {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (p *planDiagnostics) reset() {
@@ -80,6 +101,13 @@ func (p *planDiagnostics) named(summary string) []*tfprotov6.Diagnostic {
 		}
 	}
 	return out
+}
+
+// all returns every recorded diagnostic.
+func (p *planDiagnostics) all() []*tfprotov6.Diagnostic {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*tfprotov6.Diagnostic(nil), p.diags...)
 }
 
 func (p *planDiagnostics) count() int {
@@ -135,10 +163,10 @@ func describe(diags []*tfprotov6.Diagnostic) string {
 }
 
 // recordingServer is the provider's server with PlanResourceChange's
-// diagnostics handed to record.
+// diagnostics handed to record, and ApplyResourceChange's to recordApply.
 type recordingServer struct {
 	providerServerWithLists
-	record func([]*tfprotov6.Diagnostic)
+	record, recordApply func([]*tfprotov6.Diagnostic)
 }
 
 // providerServerWithLists is a provider server that serves list resources,
@@ -146,6 +174,14 @@ type recordingServer struct {
 type providerServerWithLists interface {
 	tfprotov6.ProviderServer
 	tfprotov6.ListResourceServer
+}
+
+func (s *recordingServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	resp, err := s.providerServerWithLists.ApplyResourceChange(ctx, req)
+	if resp != nil {
+		s.recordApply(resp.Diagnostics)
+	}
+	return resp, err
 }
 
 func (s *recordingServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {

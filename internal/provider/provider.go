@@ -119,7 +119,8 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("How many times a call is retried after an unavailable service (503), a gateway error (502, 504), or an answer lost after the request was sent (a broken connection, no answer within `request_timeout`), with jittered exponential backoff that honours `Retry-After`. "+
 					"A create is sent again too: a second create meets the login, and the provider then looks up the user the first one made, never making a second user (see the resource's documentation). "+
-					"A request that reached nothing (connection refused, unknown host, failed TLS handshake) is retried for 5 seconds instead, whatever this count; `0` turns those retries off too. "+
+					"A request that reached nothing (connection refused, unknown host, failed TLS handshake) is not counted here, and is retried whatever this count, `0` included: "+
+					"a create, update or delete until the operation's timeout (an API restarting or a gateway being deployed is ridden out), a read for 5 seconds when the API has not answered yet in this run (a wrong `base_url` fails fast), and until its timeout once it has. "+
 					"A rate limit (429) is not counted here: it is retried until the operation's timeout. Defaults to %d.", opentact.DefaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},

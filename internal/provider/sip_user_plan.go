@@ -79,8 +79,9 @@ func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.Modi
 	if r.data == nil {
 		return
 	}
-	if !creating && known(planned) {
-		r.data.handovers.plan(prior.key(), priorID.ValueString(), planned.key())
+	handingOver := !creating && known(planned)
+	if handingOver {
+		r.data.handovers.intend(prior.key(), priorID.ValueString(), planned.key())
 	}
 	if r.data.planChecks {
 		self := priorID.ValueString()
@@ -88,6 +89,9 @@ func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.Modi
 			self = priorUserID(ctx, req.Private)
 		}
 		r.checkLogin(ctx, planned, prior, self, &resp.Diagnostics)
+	}
+	if handingOver && !resp.Diagnostics.HasError() {
+		r.data.handovers.passed(prior.key(), priorID.ValueString())
 	}
 }
 
@@ -199,12 +203,32 @@ func (r *sipUserResource) checkLogin(ctx context.Context, planned, prior userKey
 	case err != nil:
 		r.checkFailed(connection, err, diags)
 	case holder == nil || holder.UUID == self:
-	case r.data.handovers.releasedBy(planned.key(), holder.UUID):
-		if takes, ok := r.data.handovers.takenBy(holder.UUID); ok && !prior.connection.IsNull() && takes == prior.key() {
-			loginSwap(holder.UUID, login, connection).addError(diags, path.Root("login"))
-		}
 	default:
-		loginTaken(holder.UUID, login, connection).addError(diags, path.Root("login"))
+		r.checkHolder(planned, prior, holder.UUID, diags)
+	}
+}
+
+// checkHolder is the plan check of a login that another user holds: it
+// passes when a plan of this process hands the login on, its own checks
+// passed; a swap or a longer rotation, which cannot happen in one apply,
+// fails; a hand-over still being planned wants depends_on.
+func (r *sipUserResource) checkHolder(planned, prior userKey, holder string, diags *diag.Diagnostics) {
+	connection, login := planned.connection.ValueString(), planned.login.ValueString()
+	state := r.data.handovers.of(planned.key(), holder)
+	var cycle []loginKey
+	if state != notHandedOver && !prior.connection.IsNull() {
+		cycle = r.data.handovers.cycle(planned.key(), prior.key())
+	}
+	switch {
+	case len(cycle) == 1:
+		loginSwap(holder, login, connection).addError(diags, path.Root("login"))
+	case len(cycle) > 1:
+		loginRotation(prior.key(), cycle).addError(diags, path.Root("login"))
+	case state == handedOver:
+	case state == intended:
+		loginHandedOnUnordered(holder, login, connection).addError(diags, path.Root("login"))
+	default:
+		loginTaken(holder, login, connection).addError(diags, path.Root("login"))
 	}
 }
 

@@ -178,12 +178,8 @@ func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest
 
 	body := createRequest(plan, wo)
 	res, err := r.client.CreateUser(ctx, body)
-	if errors.Is(err, opentact.ErrConflict) && r.data.handovers.await(ctx, loginKey{body.SIPConnectionUUID, body.Login}, loginKey{}) {
-		// A user of this configuration has just given the login up.
-		res, err = r.client.CreateUser(ctx, body)
-	}
 	if err != nil {
-		createFailed(err, body, op).addError(&resp.Diagnostics)
+		createFailed(err, body, r.data.handovers.handedOn(loginKey{body.SIPConnectionUUID, body.Login}), op).addError(&resp.Diagnostics)
 		return
 	}
 	if res.Adopted {
@@ -259,9 +255,11 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 		return
 	}
 	tflog.Debug(ctx, "modifying SIP user", map[string]any{"id": state.ID.ValueString(), "fields": patch.Fields()})
-	u, err := r.modify(ctx, state, plan, patch)
+	u, err := r.client.ModifyUser(ctx, state.ID.ValueString(), patch)
 	if err != nil {
-		updateFailed(err, plan.Login.ValueString(), plan.SIPConnectionUUID.ValueString(), op).addError(&resp.Diagnostics)
+		to := loginKey{plan.SIPConnectionUUID.ValueString(), plan.Login.ValueString()}
+		from := loginKey{state.SIPConnectionUUID.ValueString(), state.Login.ValueString()}
+		updateFailed(err, to.login, to.connection, from != to && r.data.handovers.handedOn(to), op).addError(&resp.Diagnostics)
 		return
 	}
 	planned := plan
@@ -285,24 +283,6 @@ func (r *sipUserResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if err := r.client.DeleteUser(ctx, state.ID.ValueString(), state.SIPConnectionUUID.ValueString()); err != nil {
 		deleteFailed(err, op).addError(&resp.Diagnostics)
 	}
-}
-
-// modify sends the PATCH. A rename or move meeting its new login taken by
-// a user that this configuration renames or moves away waits for that
-// change, then tries again; its own change away from its old login is
-// recorded as finished either way (see handovers).
-func (r *sipUserResource) modify(ctx context.Context, state, plan sipUserResourceModel, patch opentact.UserPatch) (*opentact.User, error) {
-	id := state.ID.ValueString()
-	from := loginKey{state.SIPConnectionUUID.ValueString(), state.Login.ValueString()}
-	to := loginKey{plan.SIPConnectionUUID.ValueString(), plan.Login.ValueString()}
-	u, err := r.client.ModifyUser(ctx, id, patch)
-	if from != to && errors.Is(err, opentact.ErrConflict) && r.data.handovers.await(ctx, to, from) {
-		u, err = r.client.ModifyUser(ctx, id, patch)
-	}
-	if from != to {
-		r.data.handovers.finish(from, id, err == nil)
-	}
-	return u, err
 }
 
 // ImportState takes the user's uuid (any case), "<sip_connection_uuid>/<login>",
