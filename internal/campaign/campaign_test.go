@@ -1,0 +1,178 @@
+package campaign_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opentact/terraform-provider-opentact/internal/campaign"
+)
+
+// fixedSeeds are make test's: between them an outage well past the 5 s
+// window of attempts that reach nothing during a 20-user apply, 429 bursts
+// with and without Retry-After, and lost answers to creates.
+var fixedSeeds = []uint64{15, 49, 145}
+
+// TestCampaign runs the fault campaign with the real CLI: make test's three
+// fixed seeds, or CAMPAIGN_SEEDS seeds from CAMPAIGN_FIRST_SEED, or the
+// trace in CAMPAIGN_TRACE (make campaign).
+func TestCampaign(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("the campaign drives the Terraform CLI: set TF_ACC=1 (make test and make campaign do)")
+	}
+	seeds, replay := seedsToRun(t)
+	opts := campaign.Options{
+		Terraform: terraformCLI(t), ProviderDir: buildProvider(t), KeepDir: keepDir(),
+		Replay: replay, MaxRetries: 4, RequestTimeout: 2 * time.Second, OpTimeout: 60 * time.Second,
+	}
+	var err error
+	if opts.Catalogue, err = campaign.ReadCatalogue(filepath.Join("..", "provider")); err != nil {
+		t.Fatal(err)
+	}
+	var sum summary
+	for _, seed := range seeds {
+		res := campaign.RunSeed(context.Background(), seed, opts)
+		fmt.Println(line(res))
+		sum.add(res)
+		if !res.OK() {
+			t.Errorf("seed %d failed (trace %s, kept in %s):\n  %s\nfailed commands:\n  %s\noutput tail:\n%s",
+				seed, res.TracePath, res.Dir, strings.Join(res.Violations, "\n  "), strings.Join(res.Failed, "\n  "), res.Tail)
+		}
+	}
+	fmt.Println(sum.String())
+}
+
+func seedsToRun(t *testing.T) ([]uint64, []campaign.Event) {
+	if path := os.Getenv("CAMPAIGN_TRACE"); path != "" {
+		tr, err := campaign.ReadTrace(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []uint64{tr.Seed}, tr.Events
+	}
+	n, first := os.Getenv("CAMPAIGN_SEEDS"), os.Getenv("CAMPAIGN_FIRST_SEED")
+	if n == "" {
+		return fixedSeeds, nil
+	}
+	count, err := strconv.Atoi(n)
+	if err != nil || count < 1 {
+		t.Fatalf("CAMPAIGN_SEEDS=%q: want a count of seeds", n)
+	}
+	from, err := strconv.ParseUint(cmpOr(first, "1"), 10, 64)
+	if err != nil {
+		t.Fatalf("CAMPAIGN_FIRST_SEED=%q: want a seed number", first)
+	}
+	var seeds []uint64
+	for i := range count {
+		seeds = append(seeds, from+uint64(i))
+	}
+	return seeds, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func terraformCLI(t *testing.T) string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatal("no terraform on PATH and no TF_ACC_TERRAFORM_PATH")
+	}
+	return p
+}
+
+// buildProvider builds the provider from the tree, once, for dev_overrides.
+func buildProvider(t *testing.T) string {
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-opentact"), ".")
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// keepDir is where failing seeds leave their working directory and trace.
+func keepDir() string {
+	if d := os.Getenv("CAMPAIGN_OUT"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "opentact-campaign")
+}
+
+// line is a seed's line of the report.
+func line(r *campaign.Result) string {
+	verdict := "ok"
+	if !r.OK() {
+		verdict = fmt.Sprintf("FAIL (%d violations; trace %s)", len(r.Violations), r.TracePath)
+	}
+	return fmt.Sprintf("seed %-5d %5.1fs users %2d commands %2d requests %4d operations %3d faults %-60s failed-applies %d  %s",
+		r.Seed, r.Wall.Seconds(), r.Users, r.Commands, r.Requests, r.Operations, kinds(r.Faults), len(r.Failed), verdict)
+}
+
+func kinds(m map[campaign.Kind]int) string {
+	var parts []string
+	for _, k := range campaign.Kinds {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ",")
+}
+
+type summary struct {
+	seeds, failed, ops, requests int
+	wall                         time.Duration
+	faults                       map[campaign.Kind]int
+	violations                   map[string]int
+}
+
+func (s *summary) add(r *campaign.Result) {
+	if s.faults == nil {
+		s.faults, s.violations = map[campaign.Kind]int{}, map[string]int{}
+	}
+	s.seeds++
+	s.ops += r.Operations
+	s.requests += r.Requests
+	s.wall += r.Wall
+	for k, n := range r.Faults {
+		s.faults[k] += n
+	}
+	if !r.OK() {
+		s.failed++
+		for _, v := range r.Violations {
+			what, _, _ := strings.Cut(v, ":")
+			s.violations[what]++
+		}
+	}
+}
+
+func (s *summary) String() string {
+	var v []string
+	for what, n := range s.violations {
+		v = append(v, fmt.Sprintf("%dx %s", n, what))
+	}
+	sort.Strings(v)
+	held := "every invariant held"
+	if s.failed > 0 {
+		held = fmt.Sprintf("invariants broken in %d seeds: %s", s.failed, strings.Join(v, "; "))
+	}
+	return fmt.Sprintf("campaign: %d seeds, %d operations, %d requests, faults %s, %.0fs; %s",
+		s.seeds, s.ops, s.requests, kinds(s.faults), s.wall.Seconds(), held)
+}
