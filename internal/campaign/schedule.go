@@ -67,7 +67,7 @@ func NewSchedule(seed uint64) Schedule {
 	}
 	// 429 bursts, with and without Retry-After.
 	for range rng.IntN(3) {
-		e := Entry{Kind: RateLimited, At: at(), Count: 2 + rng.IntN(7)}
+		e := Entry{Kind: RateLimited, At: at(), Count: 2 + rng.IntN(4)}
 		if rng.IntN(3) > 0 {
 			e.RetryAfter = 1 + rng.IntN(maxRetryAfter)
 		}
