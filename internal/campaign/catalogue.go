@@ -45,7 +45,7 @@ func ReadCatalogue(dir string) (Catalogue, error) {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
-		raw, err := os.ReadFile(f)
+		raw, err := os.ReadFile(f) //nolint:gosec // a file this package names
 		if err != nil {
 			return c, err
 		}

@@ -266,13 +266,13 @@ func (r *seedRun) failed(cmd *command) {
 		}
 	}
 	why := r.excuse(cmd)
-	r.res.Failed = append(r.res.Failed, fmt.Sprintf("command %d %s: %s (%s)", cmd.n, cmd.name, strings.Join(sums, "; "), cmp(why, "not allowed")))
+	r.res.Failed = append(r.res.Failed, fmt.Sprintf("command %d %s: %s (%s)", cmd.n, cmd.name, strings.Join(sums, "; "), orElse(why, "not allowed")))
 	if why == "" {
 		r.violate(cmd, "liveness: failed though no precondition of failure held: "+strings.Join(sums, "; "))
 	}
 }
 
-func cmp(s, def string) string {
+func orElse(s, def string) string {
 	if s == "" {
 		return def
 	}
@@ -294,7 +294,7 @@ type stateFile struct {
 // readState is the state's users: key -> attributes; other resources are
 // reported as orphans.
 func (r *seedRun) readState() (map[string]map[string]any, []string, error) {
-	raw, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
+	raw, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate")) //nolint:gosec // the seed's own state
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]map[string]any{}, nil, nil
 	}

@@ -109,7 +109,7 @@ func (c *cli) run(ctx context.Context, before func(n int), name string, extra []
 	cmd := &command{n: c.n, name: name, args: args, logFile: filepath.Join(c.dir, "out", fmt.Sprintf("%02d-%s.log", c.n, name))}
 	c.n++
 	before(cmd.n)
-	x := exec.CommandContext(ctx, c.path, args...)
+	x := exec.CommandContext(ctx, c.path, args...) //nolint:gosec // the CLI under test, with the driver's own arguments
 	x.Dir = c.dir
 	x.Env = append(append(append([]string(nil), c.env...), extra...), "TF_LOG_PATH="+cmd.logFile)
 	var stdout, stderr bytes.Buffer
@@ -159,7 +159,7 @@ func parseDiagnostics(out string) []Diagnostic {
 
 // version is the CLI's version ("1.11.4").
 func (c *cli) version(ctx context.Context) (string, error) {
-	x := exec.CommandContext(ctx, c.path, "version", "-json")
+	x := exec.CommandContext(ctx, c.path, "version", "-json") //nolint:gosec // the CLI under test
 	x.Env = c.env
 	out, err := x.Output()
 	if err != nil {

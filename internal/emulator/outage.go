@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"time"
@@ -174,4 +175,14 @@ func (c *trackedConn) Close() error {
 	delete(c.l.conns, c)
 	c.l.mu.Unlock()
 	return c.TCPConn.Close()
+}
+
+// asTCP is ln as the TCP listener it is.
+func asTCP(ln net.Listener) (*net.TCPListener, error) {
+	tcp, ok := ln.(*net.TCPListener)
+	if !ok {
+		_ = ln.Close()
+		return nil, errors.New("emulator: not a TCP listener")
+	}
+	return tcp, nil
 }

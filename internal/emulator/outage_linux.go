@@ -50,7 +50,7 @@ func listenKeepBound(addr string) (*net.TCPListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ln.(*net.TCPListener), nil
+	return asTCP(ln)
 }
 
 // soReusePort is SO_REUSEPORT, which package syscall does not name on
@@ -81,11 +81,12 @@ func probePort(host string) (int, int, error) {
 	if err == nil {
 		bound, err = syscall.Getsockname(fd)
 	}
-	if err != nil {
+	in4, ok := bound.(*syscall.SockaddrInet4)
+	if err != nil || !ok {
 		_ = syscall.Close(fd)
-		return 0, 0, err
+		return 0, 0, cmpErr(err, &net.AddrError{Err: "outage listener: not an IPv4 socket", Addr: host})
 	}
-	return fd, bound.(*syscall.SockaddrInet4).Port, nil
+	return fd, in4.Port, nil
 }
 
 // stopListening stops ln listening; it stays bound.
@@ -106,4 +107,11 @@ func onFD(ln *net.TCPListener, f func(fd int)) {
 		return
 	}
 	_ = raw.Control(func(fd uintptr) { f(int(fd)) })
+}
+
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
 }

@@ -12,7 +12,7 @@ func listenKeepBound(addr string) (*net.TCPListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ln.(*net.TCPListener), nil
+	return asTCP(ln)
 }
 
 func stopListening(ln *net.TCPListener) *net.TCPListener {
@@ -27,5 +27,9 @@ func listenAgain(ln *net.TCPListener) *net.TCPListener {
 	if err != nil {
 		return ln
 	}
-	return again.(*net.TCPListener)
+	tcp, err := asTCP(again)
+	if err != nil {
+		return ln
+	}
+	return tcp
 }
