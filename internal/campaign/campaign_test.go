@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -178,12 +179,12 @@ type summary struct {
 	seeds, failed, ops, requests int
 	wall                         time.Duration
 	faults                       map[campaign.Kind]int
-	violations                   map[string]int
+	broken                       map[campaign.Invariant]int // seeds that broke it
 }
 
 func (s *summary) add(r *campaign.Result) {
 	if s.faults == nil {
-		s.faults, s.violations = map[campaign.Kind]int{}, map[string]int{}
+		s.faults, s.broken = map[campaign.Kind]int{}, map[campaign.Invariant]int{}
 	}
 	s.seeds++
 	s.ops += r.Operations
@@ -194,23 +195,24 @@ func (s *summary) add(r *campaign.Result) {
 	}
 	if !r.OK() {
 		s.failed++
-		for _, v := range r.Violations {
-			what, _, _ := strings.Cut(v, ":")
-			s.violations[what]++
-		}
+	}
+	for inv := range r.Broken {
+		s.broken[inv]++
 	}
 }
 
 func (s *summary) String() string {
-	var v []string
-	for what, n := range s.violations {
-		v = append(v, fmt.Sprintf("%dx %s", n, what))
+	var held []string
+	for _, inv := range campaign.Invariants {
+		held = append(held, fmt.Sprintf("%s %d/%d", inv, s.seeds-s.broken[inv], s.seeds))
 	}
-	sort.Strings(v)
-	held := "every invariant held"
-	if s.failed > 0 {
-		held = fmt.Sprintf("invariants broken in %d seeds: %s", s.failed, strings.Join(v, "; "))
+	var other []string
+	for inv, n := range s.broken {
+		if !slices.Contains(campaign.Invariants, inv) {
+			other = append(other, fmt.Sprintf("%s broken in %d", inv, n))
+		}
 	}
-	return fmt.Sprintf("campaign: %d seeds, %d operations, %d requests, faults %s, %.0fs; %s",
-		s.seeds, s.ops, s.requests, kinds(s.faults), s.wall.Seconds(), held)
+	sort.Strings(other)
+	return fmt.Sprintf("campaign: %d seeds (%d failed), %d operations, %d requests, faults %s, %.0fs of seeds\ninvariants held: %s %s",
+		s.seeds, s.failed, s.ops, s.requests, kinds(s.faults), s.wall.Seconds(), strings.Join(held, ", "), strings.Join(other, ", "))
 }

@@ -192,7 +192,7 @@ func TestSecretScan(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := &seedRun{dir: dir, res: &Result{}, token: "tok-123456789", digests: map[string]bool{"d1g3st": true},
+	r := &seedRun{dir: dir, res: &Result{Broken: map[Invariant]int{}}, token: "tok-123456789", digests: map[string]bool{"d1g3st": true},
 		m: &model{classic: []string{"classic-secret-1"}, wo: []string{"wo-secret-1"}}}
 	write("out/00-x.log", "OpenTact API request ...")
 	write("terraform.tfstate", `{"password": "classic-secret-1"}`)
@@ -203,7 +203,7 @@ func TestSecretScan(t *testing.T) {
 	write("out/00-x.stdout", "d1g3st")
 	write("terraform.tfstate", `{"password": "classic-secret-1", "note": "classic-secret-1"}`)
 	r.checkSecrets()
-	if len(r.res.Violations) != 2 || !strings.Contains(r.res.Violations[0]+r.res.Violations[1], "digest") {
+	if len(r.res.Violations) != 2 || r.res.Broken[InvSecrets] != 2 || !strings.Contains(r.res.Violations[0]+r.res.Violations[1], "digest") {
 		t.Fatalf("violations %v, want the digest and the classic password", r.res.Violations)
 	}
 }

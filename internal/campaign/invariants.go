@@ -19,54 +19,54 @@ func (r *seedRun) checkInvariants() {
 		for _, u := range r.emu.Users(c.UUID) {
 			at := c.UUID + "/" + u.Login
 			if _, dup := got[at]; dup {
-				r.violate(nil, "the API holds "+at+" twice")
+				r.violate(InvAPI, nil, "the API holds "+at+" twice")
 			}
 			got[at] = u
 		}
 	}
 	for _, at := range sortedKeys(got) {
 		if want[at] == nil {
-			r.violate(nil, fmt.Sprintf("the API holds %s (%s), which is not configured", at, got[at].UUID))
+			r.violate(InvAPI, nil, fmt.Sprintf("the API holds %s (%s), which is not configured", at, got[at].UUID))
 		}
 	}
 	states, orphans, err := r.readState()
 	if err != nil {
-		r.violate(nil, "state: "+err.Error())
+		r.violate(InvState, nil, "state: "+err.Error())
 		return
 	}
 	for _, o := range orphans {
-		r.violate(nil, "the state tracks "+o+", which is not configured")
+		r.violate(InvState, nil, "the state tracks "+o+", which is not configured")
 	}
 	seen := map[string]string{}
 	for _, key := range sortedKeys(states) {
 		id, _ := states[key]["id"].(string)
 		if other, dup := seen[id]; dup {
-			r.violate(nil, fmt.Sprintf("%s and %s are tracked under the same uuid %s", other, key, id))
+			r.violate(InvState, nil, fmt.Sprintf("%s and %s are tracked under the same uuid %s", other, key, id))
 		}
 		seen[id] = key
 		if u := r.m.byKey(key); u == nil || !u.present {
-			r.violate(nil, fmt.Sprintf("the state tracks %s (%s), which is not configured (orphan)", key, id))
+			r.violate(InvState, nil, fmt.Sprintf("the state tracks %s (%s), which is not configured (orphan)", key, id))
 		}
 	}
 	for _, at := range sortedKeys(want) {
 		u := want[at]
 		apiUser, ok := got[at]
 		if !ok {
-			r.violate(nil, fmt.Sprintf("%s is configured as %s, which the API does not hold", u.key, at))
+			r.violate(InvAPI, nil, fmt.Sprintf("%s is configured as %s, which the API does not hold", u.key, at))
 			continue
 		}
 		id, _ := states[u.key]["id"].(string)
 		switch {
 		case id == "":
-			r.violate(nil, fmt.Sprintf("%s (%s) is not in state", u.key, at))
+			r.violate(InvState, nil, fmt.Sprintf("%s (%s) is not in state", u.key, at))
 		case id != apiUser.UUID:
-			r.violate(nil, fmt.Sprintf("%s is tracked under %s, but the API's %s is %s (taken over or duplicated)", u.key, id, at, apiUser.UUID))
+			r.violate(InvState, nil, fmt.Sprintf("%s is tracked under %s, but the API's %s is %s (taken over or duplicated)", u.key, id, at, apiUser.UUID))
 		case r.uuids[u.key] != id:
-			r.violate(nil, fmt.Sprintf("%s is tracked under %s, not under the uuid it was created with (%s)", u.key, id, r.uuids[u.key]))
+			r.violate(InvState, nil, fmt.Sprintf("%s is tracked under %s, not under the uuid it was created with (%s)", u.key, id, r.uuids[u.key]))
 		}
 		// Its digests are those of its configured password.
 		if apiUser.Password != u.password || !r.emu.CanRegister(apiUser.UUID) {
-			r.violate(nil, fmt.Sprintf("%s (%s): the API's digests are not those of its configured password (password matches: %v, digests current: %v)",
+			r.violate(InvDigests, nil, fmt.Sprintf("%s (%s): the API's digests are not those of its configured password (password matches: %v, digests current: %v)",
 				u.key, at, apiUser.Password == u.password, r.emu.CanRegister(apiUser.UUID)))
 		}
 	}
@@ -93,7 +93,7 @@ func (r *seedRun) checkSecrets() {
 	for _, f := range files {
 		raw, err := os.ReadFile(f) //nolint:gosec // a file this package names
 		if err != nil {
-			r.violate(nil, err.Error())
+			r.violate(InvSecrets, nil, err.Error())
 			continue
 		}
 		text := string(raw)
@@ -102,7 +102,7 @@ func (r *seedRun) checkSecrets() {
 		}
 		for secret, what := range never {
 			if i := strings.Index(text, secret); i >= 0 {
-				r.violate(nil, fmt.Sprintf("%s leaked into %s: …%s…", what, filepath.Base(f), text[max(0, i-120):i]))
+				r.violate(InvSecrets, nil, fmt.Sprintf("%s leaked into %s: …%s…", what, filepath.Base(f), text[max(0, i-120):i]))
 			}
 		}
 		state := strings.HasPrefix(filepath.Base(f), "terraform.tfstate")
@@ -113,7 +113,7 @@ func (r *seedRun) checkSecrets() {
 					break
 				}
 				if !state || !strings.HasSuffix(text[:off+i], `"password": "`) {
-					r.violate(nil, fmt.Sprintf("a classic password leaked into %s outside its attribute: …%s…", filepath.Base(f), text[max(0, off+i-120):off+i]))
+					r.violate(InvSecrets, nil, fmt.Sprintf("a classic password leaked into %s outside its attribute: …%s…", filepath.Base(f), text[max(0, off+i-120):off+i]))
 					break
 				}
 				off += i + len(p)
@@ -123,6 +123,6 @@ func (r *seedRun) checkSecrets() {
 	}
 	// Without the provider's own log lines the scan proves nothing.
 	if logs == 0 {
-		r.violate(nil, "no TF_LOG=TRACE log holds the provider's request lines: the logs were not captured")
+		r.violate(InvSecrets, nil, "no TF_LOG=TRACE log holds the provider's request lines: the logs were not captured")
 	}
 }

@@ -46,7 +46,8 @@ type Result struct {
 	Faults     map[Kind]int
 	Failed     []string // the commands that failed, and why that was allowed
 	Violations []string
-	Dir        string // the kept working directory of a failing seed
+	Broken     map[Invariant]int // violations by invariant
+	Dir        string            // the kept working directory of a failing seed
 	TracePath  string
 	Tail       string // the output tail of the command that broke an invariant
 }
@@ -75,11 +76,12 @@ type seedRun struct {
 func RunSeed(ctx context.Context, seed uint64, opts Options) *Result {
 	start := time.Now()
 	sched := NewSchedule(seed)
-	res := &Result{Seed: seed, Users: sched.Users, Faults: map[Kind]int{}}
+	res := &Result{Seed: seed, Users: sched.Users, Faults: map[Kind]int{}, Broken: map[Invariant]int{}}
 	r := &seedRun{opts: opts, res: res, digests: map[string]bool{}, uuids: map[string]string{}}
 	defer func() { res.Wall = time.Since(start) }()
 	if err := r.setUp(ctx, sched); err != nil {
 		res.Violations = append(res.Violations, "set-up: "+err.Error())
+		res.Broken["set-up"]++
 		return res
 	}
 	defer r.tearDown()
@@ -88,7 +90,8 @@ func RunSeed(ctx context.Context, seed uint64, opts Options) *Result {
 			p.change(r.m)
 		}
 		if err := r.applyPhase(ctx, p.name); err != nil {
-			res.Violations = append(res.Violations, err.Error())
+			res.Violations = append(res.Violations, "set-up: "+err.Error())
+			res.Broken["set-up"]++
 			return res
 		}
 	}
@@ -96,11 +99,11 @@ func RunSeed(ctx context.Context, seed uint64, opts Options) *Result {
 	r.inj.off()
 	<-r.ln.Back()
 	if cmd := r.apply(ctx, "final-apply"); cmd.exit != 0 {
-		r.violate(cmd, "the fault-free apply failed")
+		r.violate(InvFinalApply, cmd, "the fault-free apply failed")
 	}
 	plan := r.tf(ctx, "final-plan", "plan", "-detailed-exitcode", "-input=false", "-no-color", "-json")
 	if plan.exit != 0 {
-		r.violate(plan, fmt.Sprintf("the plan after the fault-free apply is not empty (exit %d)", plan.exit))
+		r.violate(InvEmptyPlan, plan, fmt.Sprintf("the plan after the fault-free apply is not empty (exit %d)", plan.exit))
 	}
 	r.checkInvariants()
 	return res
@@ -163,8 +166,29 @@ func (r *seedRun) tearDown() {
 	_ = WriteTrace(r.res.TracePath, Trace{Seed: r.res.Seed, Users: r.res.Users, Events: trace, Violations: r.res.Violations})
 }
 
+// Invariant names what a violation broke.
+type Invariant string
+
+// The invariants checked after every seed.
+const (
+	InvAPI        Invariant = "api-holds-configured-users"
+	InvState      Invariant = "state-tracks-own-uuids"
+	InvDigests    Invariant = "digests-match-passwords"
+	InvFinalApply Invariant = "fault-free-apply"
+	InvEmptyPlan  Invariant = "empty-plan"
+	InvSecrets    Invariant = "no-secret-leaked"
+	InvCatalogue  Invariant = "errors-in-catalogue"
+	InvLiveness   Invariant = "liveness"
+	InvRemedy     Invariant = "remedy"
+)
+
+// Invariants lists them, for summaries.
+var Invariants = []Invariant{InvAPI, InvState, InvDigests, InvFinalApply, InvEmptyPlan, InvSecrets, InvCatalogue, InvLiveness, InvRemedy}
+
 // violate records a broken invariant, with the command's output tail.
-func (r *seedRun) violate(cmd *command, msg string) {
+func (r *seedRun) violate(inv Invariant, cmd *command, msg string) {
+	r.res.Broken[inv]++
+	msg = string(inv) + ": " + msg
 	if cmd != nil {
 		msg = fmt.Sprintf("%s [command %d %s]", msg, cmd.n, cmd.name)
 		if r.res.Tail == "" {
@@ -214,7 +238,7 @@ func (r *seedRun) applyPhase(ctx context.Context, name string) error {
 		// user there and as configured is imported, else apply again.
 		u := r.m.byKey(addressKey.FindStringSubmatch(d.Address + `[""]`)[1])
 		if u == nil {
-			r.violate(cmd, "an unknown outcome names no configured user: "+d.Address)
+			r.violate(InvRemedy, cmd, "an unknown outcome names no configured user: "+d.Address)
 			continue
 		}
 		if uuid, ok := r.matching(u); ok {
@@ -222,7 +246,7 @@ func (r *seedRun) applyPhase(ctx context.Context, name string) error {
 			if imp.exit != 0 {
 				r.failed(imp)
 			} else if r.uuids[u.key] != uuid {
-				r.violate(imp, fmt.Sprintf("the import of %s took %s, not the user the create made (%s)", u.key, r.uuids[u.key], uuid))
+				r.violate(InvRemedy, imp, fmt.Sprintf("the import of %s took %s, not the user the create made (%s)", u.key, r.uuids[u.key], uuid))
 			}
 			continue
 		}
@@ -256,19 +280,19 @@ func (r *seedRun) matching(u *user) (string, bool) {
 func (r *seedRun) failed(cmd *command) {
 	errs := cmd.errors()
 	if len(errs) == 0 {
-		r.violate(cmd, fmt.Sprintf("failed (exit %d) without an error diagnostic", cmd.exit))
+		r.violate(InvCatalogue, cmd, fmt.Sprintf("failed (exit %d) without an error diagnostic", cmd.exit))
 	}
 	var sums []string
 	for _, d := range errs {
 		sums = append(sums, d.Summary)
 		if !r.opts.Catalogue.Has(d.Summary) {
-			r.violate(cmd, fmt.Sprintf("error %q is not in the provider's catalogue", d.Summary))
+			r.violate(InvCatalogue, cmd, fmt.Sprintf("error %q is not in the provider's catalogue", d.Summary))
 		}
 	}
 	why := r.excuse(cmd)
 	r.res.Failed = append(r.res.Failed, fmt.Sprintf("command %d %s: %s (%s)", cmd.n, cmd.name, strings.Join(sums, "; "), orElse(why, "not allowed")))
 	if why == "" {
-		r.violate(cmd, "liveness: failed though no precondition of failure held: "+strings.Join(sums, "; "))
+		r.violate(InvLiveness, cmd, "failed though no precondition of failure held: "+strings.Join(sums, "; "))
 	}
 }
 
@@ -333,7 +357,7 @@ func (r *seedRun) noteState() {
 		if first, ok := r.uuids[key]; !ok {
 			r.uuids[key] = id
 		} else if first != id {
-			r.violate(r.cmds[len(r.cmds)-1], fmt.Sprintf("%s changed uuid in state from %s to %s", key, first, id))
+			r.violate(InvState, r.cmds[len(r.cmds)-1], fmt.Sprintf("%s changed uuid in state from %s to %s", key, first, id))
 			r.uuids[key] = id
 		}
 	}
