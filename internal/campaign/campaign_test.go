@@ -133,8 +133,13 @@ func terraformCLI(t *testing.T) string {
 	return p
 }
 
-// buildProvider builds the provider from the tree, once, for dev_overrides.
+// buildProvider builds the provider from the tree, once, for dev_overrides;
+// CAMPAIGN_PROVIDER_DIR names a directory with a terraform-provider-opentact
+// built otherwise instead (another tree, a release).
 func buildProvider(t *testing.T) string {
+	if dir := os.Getenv("CAMPAIGN_PROVIDER_DIR"); dir != "" {
+		return dir
+	}
 	dir := t.TempDir()
 	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-opentact"), ".")
 	cmd.Dir = filepath.Join("..", "..")
