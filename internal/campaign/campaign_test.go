@@ -23,8 +23,9 @@ import (
 var fixedSeeds = []uint64{310, 384, 431}
 
 // TestCampaign runs the fault campaign with the real CLI: make test's three
-// fixed seeds, or CAMPAIGN_SEEDS seeds from CAMPAIGN_FIRST_SEED, or the
-// trace in CAMPAIGN_TRACE (make campaign).
+// fixed seeds, or CAMPAIGN_SEEDS seeds from CAMPAIGN_FIRST_SEED, or the seeds
+// of CAMPAIGN_SEED_LIST ("9,12,13"), or the trace in CAMPAIGN_TRACE (make
+// campaign).
 func TestCampaign(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("the campaign drives the Terraform CLI: set TF_ACC=1 (make test and make campaign do)")
@@ -95,6 +96,17 @@ func seedsToRun(t *testing.T) ([]uint64, []campaign.Event) {
 			t.Fatal(err)
 		}
 		return []uint64{tr.Seed}, tr.Events
+	}
+	if list := os.Getenv("CAMPAIGN_SEED_LIST"); list != "" {
+		var seeds []uint64
+		for _, f := range strings.Split(list, ",") {
+			s, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+			if err != nil {
+				t.Fatalf("CAMPAIGN_SEED_LIST=%q: want seeds separated by commas", list)
+			}
+			seeds = append(seeds, s)
+		}
+		return seeds, nil
 	}
 	n, first := os.Getenv("CAMPAIGN_SEEDS"), os.Getenv("CAMPAIGN_FIRST_SEED")
 	if n == "" {
