@@ -79,6 +79,7 @@ func (k Kind) fault(retryAfter int) *emulator.Fault {
 type Event struct {
 	Request int    `json:"request"` // the API request's number in the seed, from 1
 	Command int    `json:"command"` // the CLI command's number in the seed, from 0
+	Step    string `json:"step"`    // the command's name: the lifecycle's phase ("create", "edit", ..., "create-again")
 	Method  string `json:"method"`
 	Path    string `json:"path"`
 	Op      string `json:"op"`             // method and kind: "POST create", "GET list", ...
@@ -96,11 +97,13 @@ type Event struct {
 }
 
 // key is where a replay injects an event again.
-func (e Event) key() Key { return Key{e.Command, e.Op, e.User, e.Attempt} }
+func (e Event) key() Key { return Key{e.Step, e.Op, e.User, e.Attempt} }
 
-// Key is a request's place in a run, by meaning rather than count.
+// Key is a request's place in a run, by meaning rather than count: the
+// command by its name, so that a remedy's extra command in one run does not
+// shift the keys of the commands after it.
 type Key struct {
-	Command int
+	Step    string
 	Op      string
 	User    string
 	Attempt int

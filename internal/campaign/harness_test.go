@@ -110,17 +110,22 @@ func TestInjectorPlacesAndReplays(t *testing.T) {
 	sched := Schedule{Entries: []Entry{
 		{Kind: Busy, At: 2, Count: 1},
 		{Kind: RateLimited, At: 3, Count: 2, RetryAfter: 1},
-		{Kind: Lost, Count: 1, Key: &Key{Command: 1, Op: "POST create", User: "alice001", Attempt: 2}},
+		{Kind: Lost, Count: 1, Key: &Key{Step: "b", Op: "POST create", User: "alice001", Attempt: 2}},
 	}}
-	steps := func(base, token string, inj *injector) []int {
-		inj.startCommand(0)
+	steps := func(base, token string, inj *injector, extra bool) []int {
+		inj.startCommand(0, "a")
+		if extra { // shifts the request counts, not the keys
+			if s := send(t, base, token, "GET", "/rest/sip/connection/user/00000000-0000-4000-8000-000000000000", ""); s != 404 {
+				t.Fatalf("the extra request: %d", s)
+			}
+		}
 		list := "/rest/sip/connection/" + berlin.UUID + "/users"
 		out := []int{send(t, base, token, "GET", list, ""), send(t, base, token, "GET", list, ""), send(t, base, token, "GET", list, ""), send(t, base, token, "GET", list, ""), send(t, base, token, "GET", list, "")}
-		inj.startCommand(1)
+		inj.startCommand(1, "b")
 		return append(out, send(t, base, token, "POST", "/rest/sip/connection/user", create), send(t, base, token, "POST", "/rest/sip/connection/user", create))
 	}
 	inj, base, token := serveInjector(t, sched, nil)
-	got := steps(base, token, inj)
+	got := steps(base, token, inj, false)
 	// The second create is lost after its work (a 409: the first made
 	// the user).
 	want := []int{200, 503, 429, 429, 200, 200, 0}
@@ -131,9 +136,10 @@ func TestInjectorPlacesAndReplays(t *testing.T) {
 	if len(trace) != 4 || trace[0].Kind != Busy || trace[0].Request != 2 || trace[3].Kind != Lost || trace[3].User != "alice001" || trace[3].Attempt != 2 || trace[3].Command != 1 {
 		t.Fatalf("trace %+v", trace)
 	}
-	// The replay: same keys, same faults, whatever the schedule says.
+	// The replay: same keys, same faults, whatever the schedule says and
+	// however the requests are numbered.
 	inj2, base2, token2 := serveInjector(t, Schedule{}, trace)
-	if got2 := steps(base2, token2, inj2); fmtInts(got2) != fmtInts(want) {
+	if got2 := steps(base2, token2, inj2, true); fmtInts(got2) != fmtInts(want) {
 		t.Fatalf("replayed statuses %v, want %v", got2, want)
 	}
 	if tr := inj2.trace(); len(tr) != len(trace) {
@@ -156,7 +162,7 @@ func fmtInts(v []int) string {
 // next ones until it ends, and is recorded with its start and end.
 func TestInjectorOutage(t *testing.T) {
 	inj, base, token := serveInjector(t, Schedule{Entries: []Entry{{Kind: Outage, At: 2, Count: 1, Duration: 300 * time.Millisecond}}}, nil)
-	inj.startCommand(0)
+	inj.startCommand(0, "a")
 	path := "/rest/sip/connection/user/" + "00000000-0000-4000-8000-000000000000"
 	if s := send(t, base, token, "GET", path, ""); s != 404 {
 		t.Fatalf("before the outage: %d", s)
@@ -213,7 +219,7 @@ func TestSecretScan(t *testing.T) {
 // failed, unreachable; not by less.
 func TestExcuse(t *testing.T) {
 	inj, _, _ := serveInjector(t, Schedule{}, nil)
-	inj.startCommand(0)
+	inj.startCommand(0, "a")
 	r := &seedRun{inj: inj, opts: Options{MaxRetries: 2, RequestTimeout: 2 * time.Second, OpTimeout: 60 * time.Second}}
 	cmd := &command{n: 0, started: time.Now(), took: time.Second, diags: []Diagnostic{{Severity: "error", Summary: "Cannot update the SIP user"}}}
 	add := func(e Event) {

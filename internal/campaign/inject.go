@@ -24,6 +24,7 @@ type injector struct {
 	mu       sync.Mutex
 	on       bool
 	command  int
+	step     string
 	requests int
 	attempts map[Key]int // attempts so far, by key without Attempt
 	burst    *Entry      // the 429 burst under way
@@ -50,11 +51,11 @@ func newInjector(emu *emulator.Server, ln *emulator.OutageListener, sched Schedu
 	return inj
 }
 
-// startCommand numbers the CLI command about to run.
-func (inj *injector) startCommand(n int) {
+// startCommand numbers and names the CLI command about to run.
+func (inj *injector) startCommand(n int, step string) {
 	inj.mu.Lock()
 	defer inj.mu.Unlock()
-	inj.command = n
+	inj.command, inj.step = n, step
 	inj.started[n] = time.Now()
 }
 
@@ -94,9 +95,9 @@ func (inj *injector) decide(r *http.Request, op, user string) (Event, *emulator.
 	inj.mu.Lock()
 	defer inj.mu.Unlock()
 	inj.requests++
-	base := Key{Command: inj.command, Op: op, User: user}
+	base := Key{Step: inj.step, Op: op, User: user}
 	inj.attempts[base]++
-	ev := Event{Request: inj.requests, Command: inj.command, Method: r.Method, Path: r.URL.Path, Op: op, User: user, Attempt: inj.attempts[base], At: time.Now()}
+	ev := Event{Request: inj.requests, Command: inj.command, Step: inj.step, Method: r.Method, Path: r.URL.Path, Op: op, User: user, Attempt: inj.attempts[base], At: time.Now()}
 	inj.inflight[r] = ev
 	if !inj.on {
 		return ev, nil, false

@@ -63,7 +63,7 @@ func NewSchedule(seed uint64) Schedule {
 	for range 1 + rng.IntN(3) {
 		k := []Kind{Lost, Lost, Cut, HTML502, HTML503, SlowAfter}[rng.IntN(6)]
 		user := rng.IntN(s.Users - 2) // the last two are created later
-		s.Entries = append(s.Entries, Entry{Kind: k, Count: 1, Key: &Key{Command: 0, Op: "POST create", User: Login(seed, user, 0), Attempt: 1}})
+		s.Entries = append(s.Entries, Entry{Kind: k, Count: 1, Key: &Key{Step: "create", Op: "POST create", User: Login(seed, user, 0), Attempt: 1}})
 	}
 	// 429 bursts, with and without Retry-After.
 	for range rng.IntN(3) {

@@ -109,10 +109,10 @@ func newCLI(path, dir, providerDir string, env map[string]string) (*cli, error) 
 const commandLimit = 5 * time.Minute
 
 // run runs one command; extra are more environment variables.
-func (c *cli) run(ctx context.Context, before func(n int), name string, extra []string, args ...string) *command {
+func (c *cli) run(ctx context.Context, before func(n int, name string), name string, extra []string, args ...string) *command {
 	cmd := &command{n: c.n, name: name, args: args, logFile: filepath.Join(c.dir, "out", fmt.Sprintf("%02d-%s.log", c.n, name))}
 	c.n++
-	before(cmd.n)
+	before(cmd.n, name)
 	ctx, cancel := context.WithTimeout(ctx, commandLimit)
 	defer cancel()
 	x := exec.CommandContext(ctx, c.path, args...) //nolint:gosec // the CLI under test, with the driver's own arguments
