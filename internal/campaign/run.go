@@ -44,6 +44,10 @@ type Result struct {
 	Commands   int
 	Operations int // creates, updates and deletes the API did
 	Faults     map[Kind]int
+	// Exercised names what the injected faults covered: "outage>5s",
+	// "429+Retry-After", "429", "lost-create" (an answer to a create lost,
+	// cut, slow or a gateway's after the work).
+	Exercised  map[string]bool
 	Failed     []string // the commands that failed, and why that was allowed
 	Violations []string
 	Broken     map[Invariant]int // violations by invariant
@@ -156,8 +160,19 @@ func (r *seedRun) tearDown() {
 		}
 	}
 	trace := r.inj.trace()
+	r.res.Exercised = map[string]bool{}
 	for _, e := range trace {
 		r.res.Faults[e.Kind]++
+		switch {
+		case e.Kind == Outage && e.Duration > 5*time.Second:
+			r.res.Exercised["outage>5s"] = true
+		case e.Kind == RateLimited && e.RetryAfter > 0:
+			r.res.Exercised["429+Retry-After"] = true
+		case e.Kind == RateLimited:
+			r.res.Exercised["429"] = true
+		case e.Op == "POST create" && (e.Kind == Lost || e.Kind == Cut || e.Kind == SlowAfter || e.Kind == HTML502 || e.Kind == HTML503):
+			r.res.Exercised["lost-create"] = true
+		}
 	}
 	if r.res.OK() && os.Getenv("CAMPAIGN_KEEP") == "" {
 		_ = os.RemoveAll(r.dir)
