@@ -48,6 +48,7 @@ type Server struct {
 	log         []*Request   // pointers, so the answer's status can be filled in
 	faults      []*Fault
 	random      *randomFaults
+	picker      FaultPicker
 	now         func() time.Time
 }
 
@@ -109,12 +110,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, req *Request, bod
 		}
 	}
 	fault := s.takeFault(r)
+	if fault == nil {
+		s.mu.Lock()
+		picker := s.picker
+		s.mu.Unlock()
+		if picker != nil {
+			fault = picker(r, body)
+		}
+	}
 	if fault != nil && fault.Foreign {
 		s.colleagueCreates(r, body)
 	}
 	switch {
 	case fault == nil || !fault.answers():
 		s.serveAPI(w, r, body)
+	case fault.Cut:
+		s.cut(w, r, body)
 	case fault.Override != nil:
 		s.overridden(w, r, body, fault)
 	case fault.AfterWork:

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,10 @@ type Fault struct {
 	// Override does the request's work and answers the API's own answer
 	// with these payload fields replaced (a malformed created_on, say).
 	Override map[string]any `json:"override,omitempty"`
+	// Cut does the request's work and sends the API's answer cut in the
+	// middle of its body (the headers announce all of it), then closes the
+	// connection.
+	Cut bool `json:"cut,omitempty"`
 
 	// Foreign matches only requests that create a user. Before the request's
 	// work or fault answer, a colleague creates a user with the same login on
@@ -54,7 +59,7 @@ func (f *Fault) matches(r *http.Request) bool {
 // answers reports whether the fault replaces the API's answer; a fault that
 // only sets Foreign does not.
 func (f *Fault) answers() bool {
-	return !f.Foreign || f.Status != 0 || f.HTML || f.Body != "" || f.Empty || f.Drop || f.RedirectTo != "" || f.Hang || f.Override != nil
+	return !f.Foreign || f.Status != 0 || f.HTML || f.Body != "" || f.Empty || f.Drop || f.RedirectTo != "" || f.Hang || f.Override != nil || f.Cut
 }
 
 // overridden answers r as the API does, with the payload fields of f.Override
@@ -114,6 +119,38 @@ func (f *Fault) apply(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, status, status, "injected fault: "+http.StatusText(status))
 	}
+}
+
+// cut answers r as the API does, but for the second half of the body.
+func (s *Server) cut(w http.ResponseWriter, r *http.Request, body []byte) {
+	rec := httptest.NewRecorder()
+	s.serveAPI(rec, r, body)
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer func() { _ = conn.Close() }()
+	answer := rec.Body.Bytes()
+	_, _ = fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", rec.Code, http.StatusText(rec.Code), len(answer))
+	_, _ = buf.Write(answer[:len(answer)/2])
+	_ = buf.Flush()
+}
+
+// FaultPicker chooses a fault for an API request that no queued fault
+// matched, or nil. It is called outside the emulator's lock (it may call
+// User), before the request's work; body is the request's body.
+type FaultPicker func(r *http.Request, body []byte) *Fault
+
+// SetFaultPicker installs p (nil removes it): a schedule of faults of a
+// test's own, for example by request count or by operation and user.
+func (s *Server) SetFaultPicker(p FaultPicker) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.picker = p
 }
 
 // randomFaults answers a share of API requests with an error, before any

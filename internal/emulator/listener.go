@@ -8,102 +8,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"math/big"
 	"net"
-	"sync"
 	"time"
 )
-
-// OutageListener is a TCP listener that can stop listening for a while:
-// connections to its address are then refused, as a restarting gateway's
-// or a draining load balancer's are, and come back on the same address.
-// Serve an http.Server on it.
-type OutageListener struct {
-	addr string
-
-	mu     sync.Mutex
-	ln     net.Listener  // nil during an outage
-	back   chan struct{} // closed when the outage ends
-	closed bool
-}
-
-// ListenWithOutages listens on addr ("127.0.0.1:0" picks a free port).
-func ListenWithOutages(addr string) (*OutageListener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &OutageListener{addr: ln.Addr().String(), ln: ln}, nil
-}
-
-// Refuse stops listening now and listens again on the same address after d.
-func (l *OutageListener) Refuse(d time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.ln == nil || l.closed {
-		return
-	}
-	_ = l.ln.Close()
-	l.ln, l.back = nil, make(chan struct{})
-	back := l.back
-	time.AfterFunc(d, func() {
-		ln, err := net.Listen("tcp", l.addr)
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if err == nil && !l.closed {
-			l.ln = ln
-		} else if err == nil {
-			_ = ln.Close()
-		}
-		close(back)
-	})
-}
-
-// Accept waits out an outage instead of failing, so the server goes on.
-func (l *OutageListener) Accept() (net.Conn, error) {
-	for {
-		l.mu.Lock()
-		ln, back, closed := l.ln, l.back, l.closed
-		l.mu.Unlock()
-		switch {
-		case closed:
-			return nil, net.ErrClosed
-		case ln == nil && back != nil:
-			<-back
-			continue
-		case ln == nil:
-			return nil, errors.New("emulator: the outage listener could not listen again")
-		}
-		conn, err := ln.Accept()
-		if err == nil {
-			return conn, nil
-		}
-		l.mu.Lock()
-		replaced := l.ln != ln && !l.closed
-		l.mu.Unlock()
-		if !replaced {
-			return nil, err
-		}
-	}
-}
-
-// Close stops listening for good.
-func (l *OutageListener) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closed = true
-	if l.ln != nil {
-		return l.ln.Close()
-	}
-	return nil
-}
-
-// Addr is the listener's address, the same across outages.
-func (l *OutageListener) Addr() net.Addr {
-	addr, _ := net.ResolveTCPAddr("tcp", l.addr)
-	return addr
-}
 
 // Certificate is a TLS certificate of the emulator's own, signed by a CA of
 // its own that no system trusts: for a TLS listener that a client must be

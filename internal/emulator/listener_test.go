@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,37 +12,6 @@ import (
 
 	"github.com/opentact/terraform-provider-opentact/internal/emulator"
 )
-
-// An outage refuses connections on the listener's address, and the same
-// address serves again after it.
-func TestOutageListenerRefusesThenServes(t *testing.T) {
-	ln, err := emulator.ListenWithOutages("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: emulator.New(emulator.Options{}), ReadHeaderTimeout: time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	addr := ln.Addr().String()
-	get := func() error {
-		resp, err := http.Get("http://" + addr + "/rest/sip/connection/user/x")
-		if err == nil {
-			_ = resp.Body.Close()
-		}
-		return err
-	}
-	if err := get(); err != nil {
-		t.Fatalf("before the outage: %v", err)
-	}
-	ln.Refuse(300 * time.Millisecond)
-	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil || !strings.Contains(err.Error(), "refused") {
-		t.Fatalf("during the outage a dial gave %v, want connection refused", err)
-	}
-	time.Sleep(500 * time.Millisecond)
-	if err := get(); err != nil {
-		t.Fatalf("after the outage: %v", err)
-	}
-}
 
 // The emulator's certificate is trusted only by a client told its CA, and
 // an expired one is refused even then.
