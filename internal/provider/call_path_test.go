@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,5 +248,64 @@ resource "opentact_sip_user" "many" {
 				Config: config(api.provider()),
 			},
 		},
+	})
+}
+
+// An API restart of 12 s (the open connections reset, new ones refused)
+// in the middle of a 40-user apply, after its 10th create: the apply rides
+// it out and every user is made once and tracked. Before the reachability
+// memory, the first call to spend its 5 s window marked the API down and
+// the rest of the apply failed at once, after the API was back.
+func TestAccCallPath_bigApplyRidesOutA12sOutage(t *testing.T) {
+	api, ln := newOutageAPI(t)
+	const n = 40
+	var posts, afterOutage atomic.Int32
+	api.emu.SetFaultPicker(func(r *http.Request, _ []byte) *emulator.Fault {
+		if r.Method != http.MethodPost {
+			return nil
+		}
+		switch posts.Add(1) {
+		case 10:
+			ln.Refuse(12 * time.Second)
+		default:
+			if !ln.Down() && posts.Load() > 10 {
+				afterOutage.Add(1)
+			}
+		}
+		return nil
+	})
+	config := api.provider() + fmt.Sprintf(`
+resource "opentact_sip_user" "many" {
+  count               = %d
+  sip_connection_uuid = %q
+  login               = format("rest%%04d", count.index)
+  password            = "Tq8#vN2!rZ5@kW7x"
+}
+`, n, api.connection)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{{
+			Config: config,
+			Check: func(s *terraform.State) error {
+				if afterOutage.Load() < n-10 {
+					return fmt.Errorf("%d creates reached the API after the outage, want the other %d: the apply did not meet it", afterOutage.Load(), n-10)
+				}
+				users := api.emu.Users(api.connection)
+				if len(users) != n {
+					return fmt.Errorf("the API holds %d users, want %d", len(users), n)
+				}
+				tracked := map[string]bool{}
+				for _, rs := range s.RootModule().Resources {
+					tracked[rs.Primary.ID] = true
+				}
+				for _, u := range users {
+					if !tracked[u.UUID] {
+						return fmt.Errorf("user %s (%s) is not in the state", u.UUID, u.Login)
+					}
+				}
+				return nil
+			},
+		}},
 	})
 }
