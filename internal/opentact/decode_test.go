@@ -184,3 +184,39 @@ func TestUserWithoutConnectionIsABadAnswer(t *testing.T) {
 		}
 	}
 }
+
+// A user's digest mark is two bytes of a hash salted with its uuid, over the
+// lower-cased hex digests: the same digests in another case give the same
+// mark, another password or another uuid another one, and an answer
+// without digests none. The digests themselves are kept nowhere.
+func TestDigestMark(t *testing.T) {
+	const id = "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"
+	user := func(id, ha1, ha1b string) *User {
+		payload := `{"uuid":"` + id + `","login":"alice001","sip_connection":{"uuid":"c"}`
+		if ha1 != "" {
+			payload += `,"ha1":"` + ha1 + `","ha1b":"` + ha1b + `"`
+		}
+		u, problem := decodeUser(json.RawMessage(payload + "}"))
+		if problem != "" {
+			t.Fatal(problem)
+		}
+		return u
+	}
+	const ha1, ha1b = "5f4dcc3b5aa765d61d8327deb882cf99", "7c6a180b36896a0a8c02787eeafb0e4c"
+	mark := user(id, ha1, ha1b).DigestMark
+	if len(mark) != 2*digestMarkBytes {
+		t.Fatalf("mark %q, want %d hex characters", mark, 2*digestMarkBytes)
+	}
+	if got := user(id, strings.ToUpper(ha1), strings.ToUpper(ha1b)).DigestMark; got != mark {
+		t.Errorf("upper-case digests give %q, want %q", got, mark)
+	}
+	if got := user(id, "6f4dcc3b5aa765d61d8327deb882cf99", ha1b).DigestMark; got == mark {
+		t.Errorf("another ha1 gives the same mark")
+	}
+	if got := user("4f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b", ha1, ha1b).DigestMark; got == mark {
+		t.Errorf("another uuid gives the same mark")
+	}
+	if got := user(id, "", "").DigestMark; got != "" {
+		t.Errorf("an answer without digests gives %q, want none", got)
+	}
+}

@@ -50,6 +50,9 @@ type User struct {
 	ModifiedOn    string           `json:"modified_on"`
 	SIPConnection SIPConnection    `json:"sip_connection"`
 	Account       Account          `json:"account"`
+	// DigestMark is a fingerprint of the user's SIP digests (ha1, ha1b),
+	// "" when the answer carried none: see digestMark.
+	DigestMark string `json:"-"`
 }
 
 // SIPConnection is the part of the user's connection worth referencing.
@@ -109,6 +112,12 @@ func (p *UserPatch) put(f Field, v *string) {
 
 // Empty reports whether the patch changes nothing.
 func (p UserPatch) Empty() bool { return len(p.fields) == 0 }
+
+// Sends reports whether the patch carries field f.
+func (p UserPatch) Sends(f Field) bool {
+	_, ok := p.fields[f]
+	return ok
+}
 
 // Fields lists the fields the patch carries, sorted, for logs and tests.
 func (p UserPatch) Fields() []Field {

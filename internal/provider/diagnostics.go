@@ -164,6 +164,22 @@ func missingPassword() text {
 		"or password (stored in state, marked sensitive). To manage an existing user without changing its password, import it instead."}
 }
 
+func passwordChangedOutside(id, login string, writeOnly bool) text {
+	what := fmt.Sprintf("The SIP digests of user %s (login %q) changed outside Terraform: its password was set elsewhere (or its login or realm changed there). ", id, login)
+	if writeOnly {
+		return text{"SIP password changed outside Terraform", what + "Nothing is sent for it until password_wo_version changes: " +
+			"raise password_wo_version to send the configured password_wo again, or keep the password set outside (see the password guide)."}
+	}
+	return text{"SIP password changed outside Terraform", what + "This plan sends the configured password again. " +
+		"To keep the password set outside, add password to the resource's lifecycle ignore_changes, or remove it from the configuration."}
+}
+
+func renameNeedsNewVersion(id, login string) text {
+	return text{"New password_wo_version needed", fmt.Sprintf("This plan renames or moves SIP user %s to login %q. The API keeps only digests of the password, which derive from the login and the realm, "+
+		"so the new login needs the password again; but password_wo is not in the state, and a value generated on every run would not be the one your secret store (and the phone) holds. "+
+		"Raise password_wo_version in the same change, with password_wo set to the password the phone is to use.", id, login)}
+}
+
 func phonesNeedPassword(id string) text {
 	return text{"SIP phones may need a new password", fmt.Sprintf("SIP user %s changes its login or SIP connection, and this configuration has no password to send with the change. "+
 		"The SIP digest credentials derive from login, connection and password, so an API that keeps only the digests cannot carry the old password over: "+

@@ -55,11 +55,33 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if moving && known(planned) && !pw.wo.IsNull() && !pw.version.IsUnknown() && pw.version.Equal(pw.priorVersion) {
+		// Known only at apply, the login is checked by the apply's own plan,
+		// before anything is sent.
+		renameNeedsNewVersion(priorID.ValueString(), planned.login.ValueString()).addError(&resp.Diagnostics)
+		return
+	}
+	if !creating && digestsChanged(ctx, req.Private) {
+		warnDigestsChanged(priorID.ValueString(), prior.login.ValueString(), pw, &resp.Diagnostics)
+	}
 	if creating || moving {
 		r.planLoginChange(ctx, req, resp, planned, prior, priorID, pw)
 	}
 	if !resp.Diagnostics.HasError() {
 		r.checkStrength(ctx, req, pw.sent(moving), planned, &resp.Diagnostics)
+	}
+}
+
+// warnDigestsChanged says, for a user whose digests a refresh found changed
+// outside Terraform, what this plan does about it: with password, it sends
+// the configured one again (unless ignore_changes keeps the prior value);
+// with password_wo nothing is sent until password_wo_version changes.
+func warnDigestsChanged(id, login string, pw passwords, diags *diag.Diagnostics) {
+	switch {
+	case !pw.password.IsNull() && !pw.password.Equal(pw.prior):
+		passwordChangedOutside(id, login, false).addWarning(diags, path.Root("password"))
+	case !pw.wo.IsNull() && pw.version.Equal(pw.priorVersion):
+		passwordChangedOutside(id, login, true).addWarning(diags, path.Root("password_wo_version"))
 	}
 }
 

@@ -185,6 +185,9 @@ func (r *sipUserResource) Create(ctx context.Context, req resource.CreateRequest
 	if res.Adopted {
 		adopted(body.Login, body.SIPConnectionUUID, res.User.UUID, res.PasswordErr).addWarning(&resp.Diagnostics)
 	}
+	if res.PasswordErr == nil {
+		resp.Diagnostics.Append(keepDigests(ctx, resp.Private, res.User.DigestMark)...)
+	}
 	tflog.Debug(ctx, "created SIP user", map[string]any{"id": res.User.UUID, "adopted": res.Adopted})
 	planned := plan
 	plan.ID = types.StringValue(res.User.UUID)
@@ -223,6 +226,13 @@ func (r *sipUserResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPI(u)...)
+	changed, diags := refreshDigests(ctx, resp.Private, u.DigestMark)
+	resp.Diagnostics.Append(diags...)
+	if changed {
+		// The password was changed outside Terraform: the state no longer
+		// knows it, so the next plan sends the configured one again.
+		state.Password = types.StringNull()
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	r.setIdentity(ctx, u.UUID, resp.Identity, &resp.Diagnostics)
 }
@@ -261,6 +271,9 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 		from := loginKey{state.SIPConnectionUUID.ValueString(), state.Login.ValueString()}
 		updateFailed(err, to.login, to.connection, from != to && r.data.handovers.handedOn(to), op).addError(&resp.Diagnostics)
 		return
+	}
+	if patch.Sends(opentact.FieldPassword) {
+		resp.Diagnostics.Append(keepDigests(ctx, resp.Private, u.DigestMark)...)
 	}
 	planned := plan
 	plan.fromWrite(u, planned, &resp.Diagnostics)
