@@ -72,7 +72,7 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			Required: true,
 			MarkdownDescription: "The SIP login, 7 to 15 characters, unique on its SIP connection. Changing it renames the user in place. " +
 				"The SIP digest credentials derive from login, connection and password, so a rename or move sends the password in the same call when the provider knows it " +
-				"(`password`, or `password_wo` in the configuration); for a user managed without a password the plan warns that its phones may need a new one.",
+				"(`password`, or `password_wo` in the configuration, which then needs a new `password_wo_version` in the same change); for a user managed without a password the plan warns that its phones may need a new one.",
 			Validators: []validator.String{stringvalidator.UTF8LengthBetween(7, 15)},
 		},
 		"password": schema.StringAttribute{
@@ -90,7 +90,7 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			Sensitive: true,
 			WriteOnly: true,
 			MarkdownDescription: "The SIP password as a write-only argument (Terraform 1.11 and later, OpenTofu 1.11 and later): sent to the API, never stored in plan or state. " +
-				"It is sent on create, whenever `password_wo_version` changes, and with a change of `login` or `sip_connection_uuid`. Requires `password_wo_version`.",
+				"It is sent on create and whenever `password_wo_version` changes; a change of `login` or `sip_connection_uuid` needs a new `password_wo_version` too. Requires `password_wo_version`.",
 			Validators: []validator.String{
 				stringvalidator.UTF8LengthAtLeast(1),
 				stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version")),
@@ -135,7 +135,7 @@ func (r *sipUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 		MarkdownDescription: "A SIP user of an OpenTact SIP connection. Create, update and delete each take one API call; " +
 			"refresh takes one call, or shares one list call with the other users of the connection (see the provider's `coalesce_reads`). " +
 			"A plan checks that each new login is free on its connection (see the provider's `plan_checks`). " +
-			"The user's SIP digest credentials (`ha1`, `ha1b`) are never read into state.",
+			"The user's SIP digest credentials (`ha1`, `ha1b`) are never read into state: only a two-byte fingerprint of them, in the private state, which shows a password changed outside Terraform.",
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
