@@ -224,13 +224,14 @@ func TestAccIntegrity_renameSendsThePassword(t *testing.T) {
 		{Config: api.provider() + fmt.Sprintf("resource \"opentact_sip_user\" \"test\" {\n  sip_connection_uuid = %q\n  login = \"ren00002\"\n  password = \"classic-pw\"\n}\n", lisbon), Check: canRegister},
 	}
 	if cliAtLeast(t, "1.11.0") {
-		wo := func(login string) string {
-			return api.provider() + fmt.Sprintf("resource \"opentact_sip_user\" \"test\" {\n  sip_connection_uuid = %q\n  login = %q\n  password_wo = \"wo-pw\"\n  password_wo_version = 1\n}\n", lisbon, login)
+		wo := func(login string, version int) string {
+			return api.provider() + fmt.Sprintf("resource \"opentact_sip_user\" \"test\" {\n  sip_connection_uuid = %q\n  login = %q\n  password_wo = \"wo-pw\"\n  password_wo_version = %d\n}\n", lisbon, login, version)
 		}
 		steps = append(steps,
-			resource.TestStep{Config: wo("ren00002"), Check: canRegister},
-			// No new version: the rename alone sends password_wo.
-			resource.TestStep{Config: wo("ren00003"), Check: resource.ComposeTestCheckFunc(canRegister, api.expectStored(passwordIs("wo-pw")))},
+			resource.TestStep{Config: wo("ren00002", 1), Check: canRegister},
+			// The rename needs a new version, which sends password_wo with it.
+			resource.TestStep{Config: wo("ren00003", 1), ExpectError: regexp.MustCompile(`New password_wo_version needed`)},
+			resource.TestStep{Config: wo("ren00003", 2), Check: resource.ComposeTestCheckFunc(canRegister, api.expectStored(passwordIs("wo-pw")))},
 		)
 	}
 	resource.ParallelTest(t, resource.TestCase{
