@@ -54,7 +54,7 @@ func sipConnectionAttributes() map[string]schema.Attribute {
 	const absent = " null when the API's answer has none."
 	return map[string]schema.Attribute{
 		"uuid":      schema.StringAttribute{Computed: true, MarkdownDescription: "The SIP connection's uuid (`sip_connection.uuid` in the API's answer)."},
-		"name":      schema.StringAttribute{Computed: true, MarkdownDescription: "The SIP connection's name (`sip_connection.name`)."},
+		"name":      schema.StringAttribute{Computed: true, MarkdownDescription: "The SIP connection's name (`sip_connection.name`);" + absent},
 		"subdomain": schema.StringAttribute{Computed: true, MarkdownDescription: "The SIP connection's subdomain (`sip_connection.subdomain`), as the API answers it;" + absent},
 		"ip":        schema.StringAttribute{Computed: true, MarkdownDescription: "The IP address of the SIP connection (`sip_connection.ip`), where its phones register, as the API answers it;" + absent},
 		"port":      schema.Int64Attribute{Computed: true, MarkdownDescription: "The SIP connection's port (`sip_connection.port`), where its phones register: 1 to 65535, read from a JSON number or a string of digits;" + absent},
