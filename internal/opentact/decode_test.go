@@ -93,7 +93,7 @@ func answerOf(n int) []byte {
 			"first_name": "Alice", "last_name": "Doe", "email": "alice@example.com", "phone_number": "+4930123456",
 			"avatar": nil, "dob": "1990-04-01T00:00:00Z", "gender": "Cis Woman", "remote_ip": "192.0.2.10",
 			"created_on": "2026-11-28T12:00:00Z", "modified_on": "2026-11-28T12:00:00Z", "groups": []any{},
-			"sip_connection": map[string]any{"uuid": "c", "name": "office-berlin", "created_by": actor, "modified_by": actor},
+			"sip_connection": map[string]any{"uuid": "c", "name": "office-berlin", "is_active": true, "subdomain": "berlin", "ip": "198.51.100.10", "port": 5060, "created_by": actor, "modified_by": actor},
 			"account":        map[string]any{"uuid": "acc", "name": "Acme", "balance": 10}, "created_by": actor, "modified_by": actor,
 		}
 	}
