@@ -15,7 +15,10 @@
 #     guide's log command; the GitOps guide's pipeline scripts (plan -out,
 #     apply of the saved plan, drift job exit 0 then 2); adoption with
 #     `plan -generate-config-out`; adoption with `terraform query
-#     -generate-config-out` under Terraform 1.15.0.
+#     -generate-config-out` under Terraform 1.15.0; the phone provisioning
+#     example applied (each phone's file rendered with the registrar of the
+#     emulator's answer and the user's login, no password in the files,
+#     outputs or state), re-planned empty, destroyed.
 #  3. The README's offline recipe, taken from README.md and run as written
 #     (but for the port, GOBIN and the working directory): the emulator with
 #     a seeded user, go install, the dev_overrides file, apply of a
@@ -353,6 +356,48 @@ check_query() {
   cd "$repo"
 }
 
+# The phone provisioning guide's example, as published: two phones' users
+# with their passwords from the ephemeral map, and each phone's file rendered
+# from the data source's sip_connection and the user's login.
+check_provisioning() {
+  local dir=$work/provisioning files content phone name mac login pw uuid answer ip port subdomain line
+  cp -R "$repo/examples/provisioning" "$dir"
+  cd "$dir"
+  export TF_VAR_sip_passwords='{"reception":"rcp-pw-3141-qvz","warehouse":"whs-pw-2718-qvz"}'
+  quietly apply.log "$cli" apply -auto-approve -input=false -no-color -compact-warnings
+  grep -q '2 added, 0 changed, 0 destroyed' apply.log || fail_with apply.log "provisioning: the apply did not create the 2 phones' users"
+  files=$("$cli" output -json provisioning_files)
+  for phone in reception:0004f2a1b2c3:desk.reception:rcp-pw-3141-qvz warehouse:0004f2d4e5f6:desk.warehouse:whs-pw-2718-qvz; do
+    IFS=: read -r name mac login pw <<<"$phone"
+    uuid=$(cd "$dir" && "$cli" show -json | grep -oE "\"id\":\"[^\"]*\"[^{}]*\"login\":\"${login//./\\.}\"" | json_string id)
+    [[ -n $uuid ]] || fail_with /dev/null "provisioning: no user $login in the state"
+    password_is "$uuid" "$login" "$pw" || fail_with /dev/null "provisioning: $login does not have its password from sip_passwords"
+    # What the API answers for the user's connection.
+    answer=$(emulator_call GET "/rest/sip/connection/user/$uuid")
+    ip=$(json_string ip <<<"$answer")
+    subdomain=$(json_string subdomain <<<"$answer")
+    port=$(grep -oE '"port": *[0-9]+' <<<"$answer" | grep -oE '[0-9]+$')
+    [[ -n $ip && -n $port && -n $subdomain ]] || fail_with /dev/null "provisioning: the emulator's answer for $login has no ip, port or subdomain"
+    content=$(grep -oE "\"$mac\\.cfg\": *\"([^\"\\\\]|\\\\.)*\"" <<<"$files" | sed 's/\\n/\n/g')
+    for line in "account.1.registrar = $ip" "account.1.registrar_port = $port" "account.1.user_name = $login" "account.1.auth_name = $login" \
+      "account.1.password_secret = sip/phones/$name" "(subdomain $subdomain)"; do
+      grep -qF -- "$line" <<<"$content" || { echo "$content" >&2; fail_with /dev/null "provisioning: $mac.cfg lacks \"$line\""; }
+    done
+  done
+  ok "provisioning: 2 phones' users with their passwords; each <mac>.cfg has the registrar (ip, port, subdomain) of the API's answer and the user's login"
+  for pw in rcp-pw-3141-qvz whs-pw-2718-qvz; do
+    ! grep -qF "$pw" <<<"$files$("$cli" output -json)$("$cli" show -json)$(cat terraform.tfstate)" || fail_with /dev/null "provisioning: a password is in a rendered file, an output or the state"
+  done
+  ! grep -qE '"ha1b?"|emulator-actor-' terraform.tfstate || fail_with /dev/null "provisioning: the state holds a digest or a credential the API nests in the connection"
+  ok "provisioning: no password in the rendered files, the outputs or the state; no digest or nested credential in the state"
+  [[ $(plan_exit "$dir") == 0 ]] || fail_with plan.log "provisioning: the plan after the apply is not empty"
+  quietly destroy.log "$cli" destroy -auto-approve -input=false -no-color -compact-warnings
+  grep -q '2 destroyed' destroy.log || fail_with destroy.log "provisioning: destroy did not remove the 2 users"
+  ok "provisioning: the next plan is empty; destroyed"
+  unset TF_VAR_sip_passwords
+  cd "$repo"
+}
+
 # ------------------------------------------------------- offline recipe ---
 
 # substitute FILE FROM TO COUNT replaces the fixed string FROM with TO in
@@ -468,6 +513,8 @@ restart_emulator
 check_generate_config
 restart_emulator
 check_query "$tf_new"
+restart_emulator
+check_provisioning
 stop_emulator
 emulator_pid=
 check_offline_recipe

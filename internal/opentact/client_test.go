@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -239,3 +240,65 @@ func rawServer(t *testing.T, status int, body string) string {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// Every answer carries the user's connection with what a phone needs to
+// register: the client keeps the fields the emulator renders, from a get and
+// from a list, and nothing of the credentials nested in it.
+func TestClientCarriesTheConnectionsRegistrarFields(t *testing.T) {
+	emu, c := newPair(t)
+	ctx := context.Background()
+	id, err := emu.SeedUser(berlin, "alice001", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := rawAnswer(t, emu, "/rest/sip/connection/user/"+id)
+	var answer struct {
+		Payload struct {
+			SIPConnection struct {
+				UUID, Name, Subdomain, IP string
+				Port                      int
+				IsActive                  bool `json:"is_active"`
+			} `json:"sip_connection"`
+		}
+	}
+	if err := json.Unmarshal(raw, &answer); err != nil {
+		t.Fatal(err)
+	}
+	want := answer.Payload.SIPConnection
+	if want.IP == "" || want.Port == 0 || want.Subdomain == "" || !want.IsActive {
+		t.Fatalf("the emulator's answer lacks a registrar field: %s", raw)
+	}
+	got, err := c.GetUser(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := c.ConnectionUsers(ctx, berlin)
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("ConnectionUsers: %v, %d users", err, len(listed))
+	}
+	for name, conn := range map[string]opentact.SIPConnection{"get": got.SIPConnection, "list": listed[0].SIPConnection} {
+		if conn.UUID != want.UUID || conn.Name != want.Name || conn.Subdomain != want.Subdomain || conn.IP != want.IP ||
+			conn.Port != want.Port || conn.IsActive == nil || *conn.IsActive != want.IsActive || conn.Unreadable != nil {
+			t.Errorf("%s: connection %+v, want the emulator's %+v", name, conn, want)
+		}
+		if dump := fmt.Sprintf("%#v", conn); strings.Contains(dump, emulator.ActorPassword) || strings.Contains(dump, emulator.ActorToken) {
+			t.Errorf("%s: the connection holds the acting person's credentials: %s", name, dump)
+		}
+	}
+}
+
+// rawAnswer is the body the emulator answers to a GET of path.
+func rawAnswer(t *testing.T, emu *emulator.Server, path string) []byte {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("X-Auth-Token", emu.Token())
+	rec := httptest.NewRecorder()
+	emu.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), emulator.ActorToken) {
+		t.Fatalf("the emulator's answer does not carry the nested credentials this test is about: %s", rec.Body)
+	}
+	return rec.Body.Bytes()
+}

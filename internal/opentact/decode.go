@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -193,4 +194,62 @@ func stringOrNumber(raw json.RawMessage) (string, error) {
 		return "", fmt.Errorf("neither a string nor a number")
 	}
 	return n.String(), nil
+}
+
+// UnmarshalJSON reads a user's sip_connection: uuid, name and subdomain as
+// strings (anything else makes the user a bad answer, as before), and ip,
+// port and is_active tolerantly, each field that cannot be read named in
+// Unreadable. The port may be a JSON number or a string of digits, 1 to
+// 65535; is_active a boolean, or a string or number that reads as one
+// ("true", "0"...).
+func (c *SIPConnection) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		UUID      string          `json:"uuid"`
+		Name      string          `json:"name"`
+		Subdomain string          `json:"subdomain"`
+		IP        json.RawMessage `json:"ip"`
+		Port      json.RawMessage `json:"port"`
+		IsActive  json.RawMessage `json:"is_active"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*c = SIPConnection{UUID: raw.UUID, Name: raw.Name, Subdomain: raw.Subdomain}
+	if !absent(raw.IP) {
+		if err := json.Unmarshal(raw.IP, &c.IP); err != nil {
+			c.Unreadable = append(c.Unreadable, "sip_connection.ip")
+		}
+	}
+	if port, err := stringOrNumber(raw.Port); err != nil {
+		c.Unreadable = append(c.Unreadable, "sip_connection.port")
+	} else if port != "" {
+		if n, err := strconv.Atoi(port); err == nil && n >= 1 && n <= 65535 {
+			c.Port = n
+		} else {
+			c.Unreadable = append(c.Unreadable, "sip_connection.port")
+		}
+	}
+	if !absent(raw.IsActive) {
+		var b bool
+		if err := json.Unmarshal(raw.IsActive, &b); err == nil {
+			c.IsActive = &b
+		} else if s, err := stringOrNumber(raw.IsActive); err == nil {
+			if b, err := strconv.ParseBool(s); s == "" {
+				// "" reads as absent, as for a user's optional fields
+			} else if err == nil {
+				c.IsActive = &b
+			} else {
+				c.Unreadable = append(c.Unreadable, "sip_connection.is_active")
+			}
+		} else {
+			c.Unreadable = append(c.Unreadable, "sip_connection.is_active")
+		}
+	}
+	return nil
+}
+
+// absent reports whether a JSON value is missing or null.
+func absent(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
 }

@@ -93,7 +93,7 @@ func answerOf(n int) []byte {
 			"first_name": "Alice", "last_name": "Doe", "email": "alice@example.com", "phone_number": "+4930123456",
 			"avatar": nil, "dob": "1990-04-01T00:00:00Z", "gender": "Cis Woman", "remote_ip": "192.0.2.10",
 			"created_on": "2026-11-28T12:00:00Z", "modified_on": "2026-11-28T12:00:00Z", "groups": []any{},
-			"sip_connection": map[string]any{"uuid": "c", "name": "office-berlin", "created_by": actor, "modified_by": actor},
+			"sip_connection": map[string]any{"uuid": "c", "name": "office-berlin", "is_active": true, "subdomain": "berlin", "ip": "198.51.100.10", "port": 5060, "created_by": actor, "modified_by": actor},
 			"account":        map[string]any{"uuid": "acc", "name": "Acme", "balance": 10}, "created_by": actor, "modified_by": actor,
 		}
 	}
@@ -218,5 +218,54 @@ func TestDigestMark(t *testing.T) {
 	}
 	if got := user(id, "", "").DigestMark; got != "" {
 		t.Errorf("an answer without digests gives %q, want none", got)
+	}
+}
+
+// The connection's registrar fields are read as the emulator renders them
+// (port a number), and tolerantly: a port as a string reads the same, and a
+// field in a form that cannot be read is named, without making the user a
+// bad answer (the resource does not use them). The credentials nested in the
+// connection are never decoded.
+func TestSIPConnectionRegistrarFields(t *testing.T) {
+	const head = `{"uuid":"u","login":"alice001","sip_connection":{"uuid":"c","name":"office-berlin","subdomain":"berlin","created_by":{"password":"p","token":"t"}`
+	yes, no := true, false
+	for _, tc := range []struct {
+		conn       string
+		ip         string
+		port       int
+		active     *bool
+		unreadable string
+	}{
+		{conn: `,"ip":"198.51.100.10","port":5060,"is_active":true}`, ip: "198.51.100.10", port: 5060, active: &yes},
+		{conn: `,"ip":"198.51.100.10","port":"5061","is_active":false}`, ip: "198.51.100.10", port: 5061, active: &no},
+		{conn: `,"is_active":"true","port":" 5060"}`, unreadable: "sip_connection.port", active: &yes},
+		{conn: `}`},
+		{conn: `,"ip":null,"port":null,"is_active":null}`},
+		{conn: `,"ip":"","port":"","is_active":""}`},
+		{conn: `,"port":"sip"}`, unreadable: "sip_connection.port"},
+		{conn: `,"port":70000}`, unreadable: "sip_connection.port"},
+		{conn: `,"port":0}`, unreadable: "sip_connection.port"},
+		{conn: `,"port":5060.5}`, unreadable: "sip_connection.port"},
+		{conn: `,"port":{}}`, unreadable: "sip_connection.port"},
+		{conn: `,"ip":42}`, unreadable: "sip_connection.ip"},
+		{conn: `,"is_active":"maybe"}`, unreadable: "sip_connection.is_active"},
+		{conn: `,"is_active":1}`, active: &yes},
+	} {
+		u, problem := decodeUser([]byte(head + tc.conn + `}`))
+		if problem != "" {
+			t.Errorf("%s: %s", tc.conn, problem)
+			continue
+		}
+		c := u.SIPConnection
+		if c.UUID != "c" || c.Name != "office-berlin" || c.Subdomain != "berlin" || c.IP != tc.ip || c.Port != tc.port ||
+			(c.IsActive == nil) != (tc.active == nil) || (c.IsActive != nil && *c.IsActive != *tc.active) ||
+			strings.Join(c.Unreadable, ",") != tc.unreadable {
+			t.Errorf("%s: read as %+v (is_active %v)", tc.conn, c, c.IsActive)
+		}
+	}
+	// A list reads each user's connection the same way.
+	users, problem := decodeUsers([]byte(`[` + head + `,"ip":"198.51.100.10","port":"5060"}}]`))
+	if problem != "" || users[0].SIPConnection.Port != 5060 || users[0].SIPConnection.IP != "198.51.100.10" {
+		t.Fatalf("list: %q, %+v", problem, users)
 	}
 }

@@ -55,11 +55,27 @@ type User struct {
 	DigestMark string `json:"-"`
 }
 
-// SIPConnection is the part of the user's connection worth referencing.
+// SIPConnection is the part of the user's connection worth referencing:
+// what identifies it, and what a SIP phone needs to register with it. The
+// credentials the API nests in it (created_by, modified_by) have no field
+// here, so the decoder drops them.
 type SIPConnection struct {
-	UUID      string `json:"uuid"`
-	Name      string `json:"name"`
-	Subdomain string `json:"subdomain"`
+	UUID      string
+	Name      string
+	Subdomain string
+	// IP and Port are the connection's ip and port as the API answers
+	// them; "" and 0 when the answer has none. Port is read from a JSON
+	// number or string.
+	IP   string
+	Port int
+	// IsActive is nil when the answer does not say.
+	IsActive *bool
+	// Unreadable names the fields among ip, port and is_active that the
+	// answer has in a form that cannot be read (left at "", 0 or nil), such
+	// as "sip_connection.port" for a port of "sip" or 70000. Such a field
+	// does not make the user a bad answer: only a caller that needs it
+	// decides.
+	Unreadable []string
 }
 
 // Account is the part of the owning account worth referencing.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -36,8 +37,26 @@ func (d *sipUserDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		MarkdownDescription: "One SIP user, found by `id` alone, or by `sip_connection_uuid` and `login` together (no other combination is accepted). " +
 			"A lookup by id is one call; a lookup by login reads the connection's whole user list once per run (shared with the other lookups and plan checks of that connection). " +
 			"Secrets (`ha1`, `ha1b`, passwords) are never read.",
-		Attributes: dataSourceUserAttributes(true),
+		Attributes: sipUserDataSourceAttributes(),
 	}
+}
+
+// sipUserDataSourceAttributes is a user's attributes and its SIP connection.
+func sipUserDataSourceAttributes() map[string]schema.Attribute {
+	attrs := dataSourceUserAttributes(true)
+	attrs["sip_connection"] = schema.SingleNestedAttribute{
+		Computed: true,
+		MarkdownDescription: "The user's SIP connection as the API's answer gives it, with what a SIP phone needs to register (`subdomain`, `ip`, `port`). " +
+			"Only these six fields are read: the credentials the API nests in the connection never are.",
+		Attributes: sipConnectionAttributes(),
+	}
+	return attrs
+}
+
+// sipUserDataSourceModel is one user with its SIP connection.
+type sipUserDataSourceModel struct {
+	sipUserItemModel
+	SIPConnection *sipConnectionModel `tfsdk:"sip_connection"`
 }
 
 func (d *sipUserDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
@@ -49,7 +68,7 @@ func (d *sipUserDataSource) Configure(_ context.Context, req datasource.Configur
 }
 
 func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg sipUserItemModel
+	var cfg sipUserDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -69,6 +88,12 @@ func (d *sipUserDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	cfg.ID = types.StringValue(u.UUID)
 	resp.Diagnostics.Append(cfg.fromAPI(u)...)
+	var diags diag.Diagnostics
+	cfg.SIPConnection, diags = sipConnectionOf(u.SIPConnection)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
 

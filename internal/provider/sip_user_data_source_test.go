@@ -1,7 +1,10 @@
 package provider_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"testing"
 
@@ -9,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
 )
 
 const oneAddr = "data.opentact_sip_user.test"
@@ -30,6 +35,10 @@ func TestAccSIPUserDataSource(t *testing.T) {
 		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("first_name"), knownvalue.StringExact("Henry")),
 		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("remote_ip"), knownvalue.StringExact("192.0.2.44")),
 		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("email"), knownvalue.Null()),
+		// The connection as the emulator answers it, and nothing of the
+		// credentials it nests in it.
+		statecheck.ExpectKnownValue(oneAddr, tfjsonpath.New("sip_connection"), api.answeredConnection(t, id)),
+		noSecretsInState{emulator.ActorPassword, emulator.ActorToken},
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -62,4 +71,42 @@ func TestAccSIPUserDataSource(t *testing.T) {
 // to give, what was given, and nothing else.
 func lookupError(given string) *regexp.Regexp {
 	return regexp.MustCompile(inOutput("Error: Invalid SIP user lookup", "Give either id, or sip_connection_uuid with login, to find the SIP user; this configuration gives "+given+".").String() + `\s*$`)
+}
+
+// answeredConnection is a check that a sip_connection object holds what the
+// emulator answers for user id's connection, field by field: its six fields
+// read from the answer's JSON (the port a JSON number), nothing more.
+func (a *testAPI) answeredConnection(t *testing.T, id string) knownvalue.Check {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/rest/sip/connection/user/"+id, nil)
+	req.Header.Set("X-Auth-Token", a.emu.Token())
+	rec := httptest.NewRecorder()
+	a.emu.ServeHTTP(rec, req)
+	var answer struct {
+		Payload struct {
+			SIPConnection struct {
+				UUID      string  `json:"uuid"`
+				Name      string  `json:"name"`
+				Subdomain string  `json:"subdomain"`
+				IP        string  `json:"ip"`
+				Port      float64 `json:"port"`
+				IsActive  bool    `json:"is_active"`
+			} `json:"sip_connection"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("GET user %s from the emulator: %d %s (%v)", id, rec.Code, rec.Body, err)
+	}
+	c := answer.Payload.SIPConnection
+	if c.UUID == "" || c.Name == "" || c.Subdomain == "" || c.IP == "" || c.Port == 0 {
+		t.Fatalf("the emulator's answer lacks a field of the connection: %s", rec.Body)
+	}
+	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+		"uuid":      knownvalue.StringExact(c.UUID),
+		"name":      knownvalue.StringExact(c.Name),
+		"subdomain": knownvalue.StringExact(c.Subdomain),
+		"ip":        knownvalue.StringExact(c.IP),
+		"port":      knownvalue.Int64Exact(int64(c.Port)),
+		"is_active": knownvalue.Bool(c.IsActive),
+	})
 }

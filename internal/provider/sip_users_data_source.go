@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -50,6 +51,14 @@ func (d *sipUsersDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				ElementType:         types.StringType,
 				MarkdownDescription: "Only users with one of these logins. Logins that match no user are ignored.",
 			},
+			"sip_connection": schema.SingleNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "The SIP connection as the API's answer gives it inside each user, once (not in every user), with what a SIP phone needs to register (`subdomain`, `ip`, `port`); " +
+					"taken from the first user of the list call by login, whether the filters keep that user or not. " +
+					"null when the connection has no user: the API returns a connection only inside its users. " +
+					"Only these six fields are read: the credentials the API nests in the connection never are.",
+				Attributes: sipConnectionAttributes(),
+			},
 			"users": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "The users, sorted by login. Secrets (`ha1`, `ha1b`, passwords) are never included.",
@@ -81,6 +90,14 @@ func (d *sipUsersDataSource) Read(ctx context.Context, req datasource.ReadReques
 		listFailed(err, connection).addError(&resp.Diagnostics)
 		return
 	}
+	for i := range users {
+		if users[i].SIPConnection.UUID == connection {
+			var diags diag.Diagnostics
+			cfg.SIPConnection, diags = sipConnectionOf(users[i].SIPConnection)
+			resp.Diagnostics.Append(diags...)
+			break
+		}
+	}
 	keep := userFilter(cfg.LoginPrefix.ValueString(), logins, !cfg.Logins.IsNull())
 	cfg.Users = make([]sipUserItemModel, 0, len(users))
 	for i := range users {
@@ -90,6 +107,9 @@ func (d *sipUsersDataSource) Read(ctx context.Context, req datasource.ReadReques
 		item := sipUserItemModel{ID: types.StringValue(users[i].UUID)}
 		resp.Diagnostics.Append(item.fromAPI(&users[i])...)
 		cfg.Users = append(cfg.Users, item)
+	}
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
@@ -106,10 +126,11 @@ func userFilter(prefix string, logins []string, byLogin bool) func(string) bool 
 }
 
 type sipUsersDataSourceModel struct {
-	SIPConnectionUUID types.String       `tfsdk:"sip_connection_uuid"`
-	LoginPrefix       types.String       `tfsdk:"login_prefix"`
-	Logins            types.Set          `tfsdk:"logins"`
-	Users             []sipUserItemModel `tfsdk:"users"`
+	SIPConnectionUUID types.String        `tfsdk:"sip_connection_uuid"`
+	LoginPrefix       types.String        `tfsdk:"login_prefix"`
+	Logins            types.Set           `tfsdk:"logins"`
+	SIPConnection     *sipConnectionModel `tfsdk:"sip_connection"`
+	Users             []sipUserItemModel  `tfsdk:"users"`
 }
 
 // sipUserItemModel is one user as the data sources describe it.

@@ -2,7 +2,11 @@ package provider_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -33,6 +37,9 @@ func TestAccSIPUsersDataSource_emptyConnection(t *testing.T) {
 			Config: api.listConfig(api.connection, ""),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("users"), knownvalue.ListExact([]knownvalue.Check{})),
+				// The API gives a connection only inside its users, and
+				// has no call that reads a connection.
+				statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("sip_connection"), knownvalue.Null()),
 			},
 		}},
 	})
@@ -46,9 +53,16 @@ func TestAccSIPUsersDataSource_connectionsAreNotMixed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := api.emu.SeedUser(other, "adam0001", nil); err != nil {
+	otherID, err := api.emu.SeedUser(other, "adam0001", nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	ids := map[string]string{}
+	for _, u := range api.emu.Users(api.connection) {
+		ids[u.Login] = u.UUID
+	}
+	// The connection once, as the emulator answers it in (any of) its users.
+	connection := statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("sip_connection"), api.answeredConnection(t, ids["zoe00001"]))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -62,19 +76,30 @@ func TestAccSIPUsersDataSource_connectionsAreNotMixed(t *testing.T) {
 					statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("users").AtSliceIndex(0).AtMapKey("email"), knownvalue.StringExact("adam0001@example.com")),
 					statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("users").AtSliceIndex(0).AtMapKey("first_name"), knownvalue.Null()),
 					noSecretsInState{emulator.ActorPassword, emulator.ActorToken, "ha1", "seeded"},
+					connection,
 				},
 			},
 			{
 				Config: api.listConfig(other, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("users"), knownvalue.ListExact([]knownvalue.Check{userCheck("adam0001", other)})),
+					statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("sip_connection"), api.answeredConnection(t, otherID)),
 				},
 			},
-			// Client-side filters.
+			// Client-side filters. They filter users, not the connection:
+			// it is known even when they keep no user.
 			{
 				Config: api.listConfig(api.connection, `login_prefix = "m"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("users"), knownvalue.ListExact([]knownvalue.Check{userCheck("mia00001", api.connection)})),
+					connection,
+				},
+			},
+			{
+				Config: api.listConfig(api.connection, `login_prefix = "nobody"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("users"), knownvalue.ListExact([]knownvalue.Check{})),
+					connection,
 				},
 			},
 			{
@@ -136,5 +161,58 @@ func TestAccSIPUsersDataSource_unknownConnection(t *testing.T) {
 			Config:      api.listConfig("00000000-0000-4000-8000-0000000000aa", ""),
 			ExpectError: regexp.MustCompile(`(?s)There is no SIP connection\s+00000000-0000-4000-8000-0000000000aa`),
 		}},
+	})
+}
+
+// The port is read from a JSON string as from a number, and a port that
+// cannot be read is an error that names it, not a null a phone would be
+// configured with. A proxy in front of the emulator rewrites the port in
+// every answer.
+func TestAccSIPUsersDataSource_connectionPortForms(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	var port atomic.Value
+	port.Store(`"5060"`)
+	var rewritten atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, r)
+		body := rec.Body.String()
+		if strings.Contains(body, `"port":5060`) {
+			rewritten.Add(1)
+			body = strings.ReplaceAll(body, `"port":5060`, `"port":`+port.Load().(string))
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	api := testAPIOf(t, emu, srv.URL)
+	if _, err := emu.SeedUser(api.connection, "desk0001", nil); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: api.listConfig(api.connection, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(listAddr, tfjsonpath.New("sip_connection").AtMapKey("port"), knownvalue.Int64Exact(5060)),
+					apiCheck(func() error {
+						if rewritten.Load() == 0 {
+							return fmt.Errorf("the proxy rewrote no port: the emulator no longer renders \"port\":5060")
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				PreConfig:   func() { port.Store(`"sip"`) },
+				Config:      api.listConfig(api.connection, ""),
+				ExpectError: inOutput("Unexpected answer from the OpenTact API", "sip_connection.port of SIP connection "+api.connection, "a port must be a number from 1 to 65535"),
+			},
+		},
 	})
 }

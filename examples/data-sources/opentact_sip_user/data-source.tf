@@ -15,3 +15,9 @@ data "opentact_sip_user" "by_login" {
 output "alice_email" {
   value = data.opentact_sip_user.by_login.email
 }
+
+# The user's SIP connection as the API answers it: what a phone needs to
+# register (see the phone provisioning guide).
+output "alice_registrar" {
+  value = "${data.opentact_sip_user.by_login.sip_connection.ip}:${data.opentact_sip_user.by_login.sip_connection.port}"
+}

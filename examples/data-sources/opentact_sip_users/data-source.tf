@@ -8,3 +8,11 @@ data "opentact_sip_users" "berlin_desks" {
 output "berlin_desk_logins" {
   value = data.opentact_sip_users.berlin_desks.users[*].login
 }
+
+# The connection once, not in every user: null if it has no user at all.
+output "berlin_registrar" {
+  value = data.opentact_sip_users.berlin_desks.sip_connection == null ? null : {
+    address = data.opentact_sip_users.berlin_desks.sip_connection.ip
+    port    = data.opentact_sip_users.berlin_desks.sip_connection.port
+  }
+}
