@@ -3,11 +3,15 @@ package opentact
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 // The one call path. Every API call is a call of some kind; each attempt is
@@ -29,10 +33,11 @@ const (
 	createCall
 	// hintCall is the list behind coalesced reads: it only saves calls, so
 	// a failure other than a 429 is not retried (the calls it would have
-	// saved are made instead), and does not mark the API unreachable.
+	// saved are made instead).
 	hintCall
 	// settleCall is the lookup that settles a create's unknown outcome: a
-	// read that goes through even when the API is known to be unreachable.
+	// read with a write's patience (an orphan is worse than a wait), on an
+	// operation of its own.
 	settleCall
 )
 
@@ -149,10 +154,14 @@ func (c *Client) do(ctx context.Context, cl call, op *operation) result {
 		op = newOperation()
 	}
 	for {
-		a := c.send(ctx, &cl, op)
+		start := c.pacer.clock.now()
+		a := c.reach.learnt(cl.kind, start, c.notSentWindow)
+		if a == nil {
+			a = c.send(ctx, &cl, op)
+			c.reach.observe(a, start)
+		}
 		now := c.pacer.clock.now()
-		c.reach.observe(a, now)
-		op.note(cl.kind, a, now)
+		op.note(cl.kind, a, start)
 		s := c.decide(ctx, cl.kind, op, a, now)
 		if s.outOfTime {
 			a.timeout = deadlineOf(ctx)
@@ -170,8 +179,13 @@ func (c *Client) do(ctx context.Context, cl call, op *operation) result {
 			if _, err := c.pacer.clock.sleep(ctx, s.wait, nil); err == nil {
 				continue
 			}
-			// Cancelled while waiting: the last answer still says what happened.
+			// Cancelled while waiting: the last answer still says what
+			// happened; an attempt that reached nothing says the wait was
+			// cut.
 			a.timeout, s.verdict = deadlineOf(ctx), op.ending()
+			if a.class == classNotSent && a.timeout == NoTimeout {
+				a.kind = ErrCancelled
+			}
 		}
 		switch s.verdict {
 		case done:
@@ -310,40 +324,84 @@ func (c *Client) attemptError(cl call, op *operation, a *attempt) *APIError {
 }
 
 // minScrubLength keeps a token too short to be a secret (an emulator's "t")
-// from turning every "t" of a message into "[token]". minSecretStretch is
-// the longest part of a password that may appear in an error: a message
-// that holds a longer stretch of one is withheld.
+// from turning every "t" of a message into "[token]", and is the stretch of
+// a token that withholds a message. minSecretStretch is the longest part of
+// a password that may appear in an error: a message that holds a longer
+// stretch of one is withheld.
 const (
 	minScrubLength   = 8
 	minSecretStretch = 6
 )
 
-// scrubMessage scrubs the token from an API message and cuts it. A message
-// that echoes a secret the call sent, even in part (see echoes), is
-// withheld whole: cutting the echo out would leave its neighbours, a cut
-// short or re-cased copy, or a copy in another encoding behind.
+// scrubMessage cuts an API message for an error. A message that echoes a
+// secret, even in part (see echoes), is withheld whole: cutting the echo out
+// would leave its neighbours, a cut short or re-cased copy, or a copy in
+// another encoding behind.
 func (c *Client) scrubMessage(msg string, secrets []string) (string, bool) {
-	if echoes(msg, secrets) {
+	if echoes(msg, secrets, minSecretStretch) || len(c.token) >= minScrubLength && echoes(msg, []string{c.token}, minScrubLength) {
 		return "", true
 	}
-	return cleanMessage(c.scrub(msg, secrets)), false
+	return cleanMessage(msg), false
 }
 
-// echoes reports whether msg holds any stretch of minSecretStretch
-// characters of a secret (a shorter secret: the whole of it), compared
-// without regard to case, as sent or JSON-escaped.
-func echoes(msg string, secrets []string) bool {
-	lower := strings.ToLower(msg)
+// echoes reports whether msg, read as it is or decoded (JSON string escapes,
+// HTML entities, URL encoding), holds any stretch of n characters of a
+// secret (a shorter secret: the whole of it), compared without regard to
+// case.
+func echoes(msg string, secrets []string, n int) bool {
+	forms := decodedForms(msg)
 	for _, secret := range secrets {
-		for _, stretch := range stretches(secret, minSecretStretch) {
-			for _, form := range jsonForms(stretch) {
-				if strings.Contains(lower, strings.ToLower(form)) {
+		for _, stretch := range stretches(strings.ToLower(secret), n) {
+			for _, form := range forms {
+				if strings.Contains(form, stretch) {
 					return true
 				}
 			}
 		}
 	}
 	return false
+}
+
+// decodedForms is msg lower-cased as it is, and as each decoding an echo may
+// have gone through leaves it (twice, for an echo escaped twice).
+func decodedForms(msg string) []string {
+	forms := []string{msg}
+	for range 2 {
+		last := forms[len(forms)-1]
+		forms = append(forms, unescapeJSON(last), html.UnescapeString(last))
+		if u, err := url.QueryUnescape(last); err == nil {
+			forms = append(forms, u)
+		}
+		forms = append(forms, html.UnescapeString(unescapeJSON(last)))
+	}
+	for i := range forms {
+		forms[i] = strings.ToLower(forms[i])
+	}
+	return forms
+}
+
+// jsonEscape is one escape of a JSON string: a surrogate pair, \\uXXXX, or a
+// backslash and a character.
+var jsonEscape = regexp.MustCompile(`\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\(u[0-9a-fA-F]{4}|["\\/bfnrt])`)
+
+// unescapeJSON decodes the escapes of a JSON string wherever they stand in s.
+func unescapeJSON(s string) string {
+	return jsonEscape.ReplaceAllStringFunc(s, func(e string) string {
+		hex := func(from int) rune {
+			n, _ := strconv.ParseUint(e[from:from+4], 16, 32)
+			return rune(n)
+		}
+		switch {
+		case len(e) == 12:
+			return string(utf16.DecodeRune(hex(2), hex(8)))
+		case e[1] == 'u':
+			return string(hex(2))
+		}
+		if r, ok := map[byte]string{'b': "\b", 'f': "\f", 'n': "\n", 'r': "\r", 't': "\t"}[e[1]]; ok {
+			return r
+		}
+		return e[1:]
+	})
 }
 
 // stretches are the runs of n characters of s (s itself when shorter; none
@@ -361,25 +419,6 @@ func stretches(s string, n int) []string {
 		out = append(out, string(runes[i:i+n]))
 	}
 	return out
-}
-
-// jsonForms is s as sent and as a JSON encoder may escape it inside a
-// string (with and without the HTML escapes of Go's encoder).
-func jsonForms(s string) []string {
-	forms := []string{s}
-	for _, html := range []bool{false, true} {
-		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(html)
-		if enc.Encode(s) != nil {
-			continue
-		}
-		quoted := strings.TrimSpace(b.String())
-		if escaped := quoted[1 : len(quoted)-1]; escaped != s {
-			forms = append(forms, escaped)
-		}
-	}
-	return forms
 }
 
 // scrub replaces the token and the call's secrets in a text that is not the

@@ -20,9 +20,10 @@ const DefaultBaseURL = "https://api.opentact.org"
 const (
 	DefaultMaxRetries     = 4
 	DefaultRequestTimeout = 30 * time.Second
-	// DefaultNotSentWindow is how long a call keeps trying when nothing
-	// reaches the API (a gateway restarting, a DNS blip, a load balancer
-	// draining).
+	// DefaultNotSentWindow is how long a read of a client that has never
+	// had an answer, or a call without a deadline, keeps trying when nothing
+	// reaches the API, and how long a connection may take to be made (see
+	// notSentWait).
 	DefaultNotSentWindow = 5 * time.Second
 	defaultRetryWaitMin  = 500 * time.Millisecond
 	defaultRetryWaitMax  = 30 * time.Second
@@ -52,9 +53,11 @@ type Config struct {
 	// RetryWaitMin and RetryWaitMax bound the backoff between attempts
 	// (a Retry-After from the API wins). Zero means the defaults.
 	RetryWaitMin, RetryWaitMax time.Duration
-	// NotSentWindow is how long a call retries attempts that reach nothing,
-	// and NotSentWaitMin the first wait between them. Zero means the
-	// defaults. MaxRetries 0 turns these retries off too.
+	// NotSentWindow bounds the retries of attempts that reach nothing for a
+	// read of a client that has never had an answer, and for a call without
+	// a deadline (other calls retry them until their deadline), and the time
+	// a connection may take; NotSentWaitMin is the first wait between them.
+	// Zero means the defaults. MaxRetries does not bound these retries.
 	NotSentWindow, NotSentWaitMin time.Duration
 	// Pacer paces the calls of one API account (NewPacer); clients of the
 	// same account share one. Nil gives the client an adaptive pacer of its
@@ -119,7 +122,7 @@ func New(cfg Config) (*Client, error) {
 	if c.logger == nil {
 		c.logger = func(context.Context, string, map[string]any) {}
 	}
-	if c.http, err = newHTTPClient(cfg.CACertificatePEM, c.checkRedirect); err != nil {
+	if c.http, err = newHTTPClient(cfg.CACertificatePEM, c.notSentWindow, c.checkRedirect); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -59,12 +59,11 @@ type APIError struct {
 	Host   string
 	URL    string // the whole URL of the call
 	Status int    // HTTP status, 0 when no answer came
-	// Message is the API's own message (token and passwords removed,
-	// control characters dropped, cut to 300 characters) or what the
-	// answer was, when it was not the API's.
+	// Message is the API's own message (control characters dropped, cut to
+	// 300 characters) or what the answer was, when it was not the API's.
 	Message string
-	// Withheld is set when the API's message held a password this call
-	// sent that is too short to cut out cleanly: Message is left out.
+	// Withheld is set when the API's message echoed a secret the call sent
+	// (the token, a password), even in part: Message is left out.
 	Withheld bool
 	// Enveloped is set when the answer was the API's own error envelope:
 	// the API itself, not a proxy or gateway, said so.
@@ -108,6 +107,9 @@ type APIError struct {
 	kind error
 }
 
+// WithheldNote says why an error has no API message (APIError.Withheld).
+const WithheldNote = "the API's message is left out: it repeated a secret this call sent, or part of it"
+
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "OpenTact API %s %s on %s", e.Method, e.Path, e.Host)
@@ -119,6 +121,9 @@ func (e *APIError) Error() string {
 		if part != "" {
 			fmt.Fprintf(&b, ": %s", part)
 		}
+	}
+	if e.Withheld {
+		b.WriteString(" (" + WithheldNote + ")")
 	}
 	if e.LookupErr != nil {
 		fmt.Fprintf(&b, " (looking for the user failed too: %s)", e.LookupErr)

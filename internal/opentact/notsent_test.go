@@ -200,8 +200,8 @@ func TestRefusingProxyIsNotSent(t *testing.T) {
 }
 
 // Against an address where nothing listens, the first read spends its
-// window of attempts; the reads after it learn from it: one attempt each
-// (the memory informs, it does not forbid), then the same failure.
+// window of attempts; the reads after it learn from it, without an attempt
+// of their own (the plan fails anyway), and end with the same failure.
 func TestReadsOfADeadAddressLearnFromTheFirst(t *testing.T) {
 	c := newClient(t, "http://"+deadAddress(t), "tok")
 	dials := opentact.CountDials(c)
@@ -215,13 +215,45 @@ func TestReadsOfADeadAddressLearnFromTheFirst(t *testing.T) {
 	}
 	allSucceed(t, 99, "a read of a dead address", func(int) error {
 		_, err := c.GetUser(context.Background(), id)
-		if e := (*opentact.APIError)(nil); !errors.As(err, &e) || !errors.Is(err, opentact.ErrUnreachable) || e.Attempts != 1 || !strings.Contains(e.Cause, "refused") {
-			return fmt.Errorf("err = %v, want the refusal after one attempt", err)
+		if e := (*opentact.APIError)(nil); !errors.As(err, &e) || !errors.Is(err, opentact.ErrUnreachable) || e.Attempts != 0 || !strings.Contains(e.Cause, "refused") {
+			return fmt.Errorf("err = %v, want the first read's refusal without an attempt", err)
 		}
 		return nil
 	})
-	if later := dials.Load() - first; later != 99 {
-		t.Fatalf("after the first read, 99 reads made %d connection attempts, want one each", later)
+	if later := dials.Load() - first; later != 0 {
+		t.Fatalf("after the first read, 99 reads made %d connection attempts, want none", later)
+	}
+	// A write still tries (until its deadline).
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := c.CreateUser(ctx, aliceRequest()); !errors.Is(err, opentact.ErrUnreachable) || dials.Load() == first {
+		t.Fatalf("a write after the reads learnt: %v, %d attempts", err, dials.Load()-first)
+	}
+}
+
+// An address that drops packets: the first reads (ten at once) each wait
+// for one connection attempt that never completes, and every read after
+// them learns from them: 40 reads end after about one attempt's time, not
+// four rounds of it.
+func TestReadsOfABlackholeLearnFromTheFirst(t *testing.T) {
+	c := newClient(t, "http://127.0.0.1:9", "tok", func(c *opentact.Config) {
+		c.RequestTimeout = 300 * time.Millisecond
+		c.NotSentWindow = 200 * time.Millisecond
+	})
+	dials := opentact.Blackhole(c)
+	sem := make(chan struct{}, 10)
+	allSucceed(t, 40, "a read of a blackhole", func(int) error {
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := c.GetUser(ctx, "3f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"); !errors.Is(err, opentact.ErrUnreachable) {
+			return fmt.Errorf("err = %v, want unreachable", err)
+		}
+		return nil
+	})
+	if n := dials.Load(); n > 20 {
+		t.Fatalf("40 reads of a blackhole made %d connection attempts, want those of the first round only", n)
 	}
 }
 
@@ -245,7 +277,7 @@ func outageClient(t *testing.T) (*emulator.Server, *emulator.OutageListener, *op
 // create, a change and a delete each go through when it ends, the create
 // with one POST. Writes ride it out even in a client that has never had an
 // answer (Terraform applies in a new process); a read there gives up after
-// the window, and the read after it makes one attempt.
+// the window, and the read after it learns from it.
 func TestOutagePastTheWindowIsRiddenOut(t *testing.T) {
 	emu, ln, c := outageClient(t)
 	alice := createAlice(t, c)
@@ -280,8 +312,8 @@ func TestOutagePastTheWindowIsRiddenOut(t *testing.T) {
 		t.Fatalf("a read of a client that never had an answer, during the outage: %v, want unreachable", err)
 	}
 	spent := dials.Load()
-	if _, err := fresh.GetUser(ctx, alice.UUID); !errors.Is(err, opentact.ErrUnreachable) || dials.Load() != spent+1 {
-		t.Fatalf("the next read: %v after %d attempts, want unreachable after 1", err, dials.Load()-spent)
+	if _, err := fresh.GetUser(ctx, alice.UUID); !errors.Is(err, opentact.ErrUnreachable) || dials.Load() != spent {
+		t.Fatalf("the next read: %v after %d attempts, want unreachable, learnt from the first", err, dials.Load()-spent)
 	}
 	if _, err := fresh.CreateUser(ctx, aliceRequest()); err != nil {
 		t.Fatalf("a create of a client that never had an answer, across the outage: %v", err)

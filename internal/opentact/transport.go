@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/net/http/httpproxy"
 )
@@ -25,7 +27,7 @@ var ErrNoPEMCertificate = errors.New("the CA certificate holds no PEM certificat
 // redirects followed on the API's own host only. It has no timeout of its
 // own: send times each request from when it leaves, not from its wait for
 // the rate limit.
-func newHTTPClient(caPEM string, checkRedirect func(*http.Request, []*http.Request) error) (*http.Client, error) {
+func newHTTPClient(caPEM string, dialTimeout time.Duration, checkRedirect func(*http.Request, []*http.Request) error) (*http.Client, error) {
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if strings.TrimSpace(caPEM) != "" {
 		pool, err := x509.SystemCertPool()
@@ -47,6 +49,9 @@ func newHTTPClient(caPEM string, checkRedirect func(*http.Request, []*http.Reque
 	proxy := httpproxy.FromEnvironment().ProxyFunc()
 	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
 	t.TLSClientConfig = tlsConfig
+	// A connection not made within the not-sent window is a dead address
+	// (packets dropped), not a slow API: the attempt ends as not sent.
+	t.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	// Callers run many calls at once: keep that many
 	// connections warm instead of re-dialling.
 	t.MaxIdleConnsPerHost = 64

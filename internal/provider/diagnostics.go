@@ -315,9 +315,8 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 	if u != nil && u.Timeout == opentact.OperationTimeout && op.setting != "" {
 		detail += fmt.Sprintf(" If creates often run out of time, raise the resource's %s.", op.setting)
 	}
-	var lookupErr *opentact.APIError
-	if u != nil && u.Withheld || errors.As(apiErr.LookupErr, &lookupErr) && lookupErr.Withheld {
-		detail += " " + withheldMessage
+	if u != nil && u.Withheld {
+		detail += " The message of the attempt that may have made the user is left out: it repeated a secret the create sent, or part of it."
 	}
 	return text{"SIP user creation outcome unknown", detail}
 }
@@ -459,8 +458,6 @@ func apiDetail(err error, op operationTime) string {
 	return err.Error() + remedyOf(err, op)
 }
 
-const withheldMessage = "The API's message is left out: it repeated the password this call sent, or part of it."
-
 // remedyOf is what to do about a failed call, as paragraphs to append to its
 // account ("" when the account says it all).
 func remedyOf(err error, op operationTime) string {
@@ -473,17 +470,10 @@ func remedyOf(err error, op operationTime) string {
 	if !errors.As(err, &apiErr) {
 		return ""
 	}
-	var parts []string
-	if apiErr.Withheld {
-		parts = append(parts, withheldMessage)
-	}
 	if r := callRemedy(apiErr, op); r != "" {
-		parts = append(parts, r)
+		return "\n\n" + r
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "\n\n" + strings.Join(parts, " ")
+	return ""
 }
 
 // callRemedy is what to do about a failed call, by what it went through.
@@ -538,6 +528,9 @@ func unreachableRemedy(e *opentact.APIError) string {
 	switch {
 	case e.NotTLS:
 		return fmt.Sprintf("The server at %s answered the HTTPS handshake with something that is not TLS (plain HTTP, or another service on that port). Nothing was sent. Check base_url's scheme and port.", e.Host)
+	}
+	if e.Attempts == 0 {
+		return fmt.Sprintf("Nothing has reached the API at %s in this run: earlier calls tried for %s, so this one was not tried. Check base_url, the network, and HTTPS_PROXY/NO_PROXY.", e.Host, round(opentact.DefaultNotSentWindow))
 	}
 	tried := count(e.Attempts, "time", "times")
 	if e.Attempts > 1 {

@@ -147,7 +147,7 @@ func TestUnknownOutcomeWithAWithheldMessage(t *testing.T) {
 	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "alice001", Password: "pw1"}
 	_, err := c.CreateUser(context.Background(), req)
 	got := unknownOutcome(err, req, operationTime{}, "terraform import").detail
-	says(t, "the unknown outcome", got, "answered HTTP 500, which does not say", withheldMessage)
+	says(t, "the unknown outcome", got, "answered HTTP 500, which does not say", "is left out: it repeated a secret the create sent")
 	if strings.Contains(got, "pw1") || strings.Contains(got, "()") {
 		t.Errorf("the unknown outcome shows the password or an empty cause:\n%s", got)
 	}
@@ -379,6 +379,35 @@ func TestInvalidBaseURLSaysWhatToRemove(t *testing.T) {
 		says(t, raw, got, want, "base_url", "api.example.net")
 		if strings.Contains(got, "hunter2") || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("%q: the message shows a secret: %s (%v)", raw, got, err)
+		}
+	}
+}
+
+// Every message built on a failed call says when the API's message was
+// left out for echoing a secret: a 409 on create (with and without a
+// hand-over) and on update print the call's error, which says so.
+func TestWithheldMessageIsAlwaysSaid(t *testing.T) {
+	const password = "Zq7#vT2!mZr9wXp"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		_, _ = w.Write([]byte(`{"success":false,"status":409,"message":"login alice001 exists (request: password=` + password + `)"}`))
+	}))
+	t.Cleanup(srv.Close)
+	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) { cfg.BaseURL = srv.URL })
+	req := opentact.CreateUserRequest{SIPConnectionUUID: emulator.SeedConnections[0].UUID, Login: "alice001", Password: password}
+	_, err := c.CreateUser(context.Background(), req)
+	details := []string{
+		createFailed(err, req, false, timeoutsOf("create", 5*time.Minute)).detail,
+		createFailed(err, req, true, timeoutsOf("create", 5*time.Minute)).detail,
+	}
+	var patch opentact.UserPatch
+	patch.Set(opentact.FieldPassword, password)
+	_, err = c.ModifyUser(context.Background(), someUserID, patch)
+	details = append(details, updateFailed(err, "alice001", req.SIPConnectionUUID, false, timeoutsOf("update", 5*time.Minute)).detail)
+	for i, got := range details {
+		if strings.Contains(got, password[:6]) || !strings.Contains(got, opentact.WithheldNote) {
+			t.Errorf("message %d holds the password or does not say the API's message was left out:\n%s", i, got)
 		}
 	}
 }
