@@ -39,9 +39,12 @@ const (
 	// minPasswordLength is the shortest password that is not weak, in
 	// characters.
 	minPasswordLength = 12
-	// minScore is the lowest zxcvbn score (0 to 4) that is not weak:
-	// 3 stands for about 10^8 guesses or more.
-	minScore = 3
+	// minScore is the lowest zxcvbn score (0 to 4) that is not weak: 4,
+	// the estimator's top score, stands for 10^10 guesses or more. Score 3
+	// (10^8 to 10^10: "Summer2024!x", "JohnSmith1985!") is weak: a captured
+	// SIP registration is an MD5 digest, which one graphics card tests at
+	// billions of guesses a second, and scanners reach 10^8 online in time.
+	minScore = 4
 	// estimatedRunes bounds what the estimator reads: its cost grows
 	// faster than the square of the length (for random characters, about
 	// 0.5 ms for 12, 1 to 2 ms for 19, 3 ms for 24, 5 to 13 ms for 32, 40 to

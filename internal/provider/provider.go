@@ -137,9 +137,10 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"password_policy": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "What a plan does with a SIP password it would send that is easy to guess (shorter than 12 characters, containing the login, or rated guessable by a zxcvbn estimator): " +
+				MarkdownDescription: "What a plan does with a SIP password it would send that is easy to guess (shorter than 12 characters, containing the login, or below zxcvbn's top score, 4: fewer than 10^10 estimated guesses): " +
 					"`\"warn\"` adds a warning on the password attribute, `\"enforce\"` makes it an error, `\"off\"` checks nothing. " +
-					"Defaults to the `" + envPasswordPolicy + "` environment variable, else `\"warn\"`. Values known only at apply are not checked. See the password guide.",
+					"Defaults to the `" + envPasswordPolicy + "` environment variable, else `\"warn\"`. A password known only at apply is checked when Terraform plans that user again at apply: " +
+					"with `\"enforce\"`, a weak one stops that user before anything is sent for it. See the password guide.",
 				Validators: []validator.String{stringvalidator.OneOf(passwordPolicies...)},
 			},
 			"request_timeout": schema.StringAttribute{

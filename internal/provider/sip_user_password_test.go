@@ -27,6 +27,7 @@ const (
 	weakLogin   = "xXpass0001yYzZ"       // contains the login pass0001
 	weakPattern = "password12345678"     // a word and a sequence
 	strongPass  = "Kq7#vT2!mZr9@Lx4pW8$" // generated
+	weakScore3  = "Summer2024!x"         // zxcvbn's score 3: a word, a year, a symbol
 )
 
 // passwordConfig is one user, login pass0001, whose password is variable
@@ -75,6 +76,7 @@ func TestAccPasswordStrength_weakIsWarned(t *testing.T) {
 		"short":   {weakShort, "shorter than 12 characters"},
 		"login":   {weakLogin, "contains the user's login"},
 		"pattern": {weakPattern, "common pattern"},
+		"score 3": {weakScore3, "common pattern"},
 	}
 	for name, kind := range kinds {
 		for _, wo := range []bool{false, true} {
@@ -256,6 +258,70 @@ resource "opentact_sip_user" "test" {
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{apiPlanCheck(diags.none)}},
 		}},
 	})
+}
+
+// A password known only at apply is checked then: Terraform plans each
+// resource again at apply, with the value known, and with "enforce" that
+// user is refused before its create is sent. The plan passes silently (the
+// value is unknown there); the rest of the apply goes on.
+func TestAccPasswordStrength_enforceAtApply(t *testing.T) {
+	api := newTestAPI(t)
+	t.Setenv("TF_VAR_pw", weakScore3)
+	var diags planDiagnostics
+	refused := false
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		CheckDestroy:             api.allGone,
+		ErrorCheck: func(err error) error {
+			if !inOutput("Weak SIP password", `password_policy is "enforce"`).MatchString(err.Error()) || strings.Contains(err.Error(), weakScore3) {
+				return err
+			}
+			found := diags.named("Weak SIP password")
+			if len(found) != 1 || found[0].Severity != tfprotov6.DiagnosticSeverityError || found[0].Attribute == nil || !strings.Contains(found[0].Attribute.String(), "password") ||
+				!strings.Contains(found[0].Detail, "common pattern") {
+				return fmt.Errorf("want one weak-password error on password, from the apply's plan, got:%s", describe(diags.diags))
+			}
+			// Only the strong user was sent.
+			if n := api.emu.CountRequests("POST", ""); n != 1 {
+				return fmt.Errorf("%d POSTs, want 1 (the strong user's create)", n)
+			}
+			if users := api.emu.Users(api.connection); len(users) != 1 || users[0].Login != "early001" {
+				return fmt.Errorf("the API holds %+v, want only early001", users)
+			}
+			refused = true
+			return nil
+		},
+		Steps: []resource.TestStep{{
+			PreConfig: diags.reset,
+			Config: api.provider(`password_policy = "enforce"`) + fmt.Sprintf(`
+variable "pw" {
+  type      = string
+  sensitive = true
+}
+
+resource "terraform_data" "pw" {
+  input = var.pw
+}
+
+resource "opentact_sip_user" "late" {
+  sip_connection_uuid = %[1]q
+  login               = "late0001"
+  password            = terraform_data.pw.output
+}
+
+resource "opentact_sip_user" "early" {
+  sip_connection_uuid = %[1]q
+  login               = "early001"
+  password            = %[2]q
+}
+`, api.connection, strongPass),
+			// The plan itself says nothing: the password is unknown there.
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{apiPlanCheck(diags.none)}},
+		}},
+	})
+	if !refused {
+		t.Fatal("the apply of a weak password known only at apply, with enforce, did not fail")
+	}
 }
 
 // Under TF_LOG=TRACE, a weak password's plan and apply leave the value in
