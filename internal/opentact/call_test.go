@@ -3,9 +3,8 @@ package opentact
 import (
 	"context"
 	"errors"
+	"github.com/opentact/terraform-provider-opentact/internal/emulator"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -235,9 +234,13 @@ func TestClassifyFailure(t *testing.T) {
 // makes one attempt and fails (the reads it would have saved are made
 // instead, and find out for themselves).
 func TestHintCallsAreNotRetried(t *testing.T) {
-	dead := httptest.NewServer(http.NotFoundHandler())
-	url := dead.URL
-	dead.Close()
+	dead, err := emulator.ListenWithOutages("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.Refuse(time.Hour) // refuses, the port kept bound
+	t.Cleanup(func() { _ = dead.Close() })
+	url := "http://" + dead.Addr().String()
 	c, err := New(Config{BaseURL: url, Token: "tok", MaxRetries: 3, NotSentWindow: time.Minute})
 	if err != nil {
 		t.Fatal(err)

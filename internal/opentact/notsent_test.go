@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,16 +39,18 @@ func outagePair(t *testing.T) (*emulator.Server, *emulator.OutageListener, *open
 	return emu, ln, c
 }
 
-// deadAddress is a loopback address where nothing listens.
+// deadAddress is a loopback address that refuses connections: a port of
+// the test's own, kept bound (an outage listener in an outage for the
+// test's whole run), so no other test can take it.
 func deadAddress(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := emulator.ListenWithOutages("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
+	ln.Refuse(time.Hour)
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln.Addr().String()
 }
 
 // quietLog drops a test server's own log lines (failed handshakes).

@@ -3,7 +3,6 @@ package provider_test
 import (
 	"crypto/tls"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -56,14 +55,17 @@ func newTLSAPI(t *testing.T) (api *testAPI, caPEM string) {
 	return testAPIOf(t, emu, srv.URL), cert.CAPEM
 }
 
-// deadURL is a loopback URL where nothing listens.
+// deadURL is a loopback URL that refuses connections: a port of the
+// test's own, kept bound (an outage listener in an outage for the test's
+// whole run), so no other test can take it.
 func deadURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := emulator.ListenWithOutages("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = ln.Close() }()
+	ln.Refuse(time.Hour)
+	t.Cleanup(func() { _ = ln.Close() })
 	return "http://" + ln.Addr().String()
 }
 

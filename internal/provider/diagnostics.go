@@ -201,15 +201,22 @@ func loginCheckSkipped(connection string, err error) text {
 		"The plan goes on; a login that is taken still fails at apply.%s", connection, err, remedyOf(err, fixedTime))}
 }
 
-func loginTaken(holder, login, connection string) text {
-	return text{"SIP login already taken", fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n"+
-		"To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). "+
-		"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. "+
-		"If this configuration renames or moves that user away from the login in this same apply, add depends_on = [<the resource whose id is %s>] to this resource, "+
-		"so that the login is given up before it is taken; but if that user takes this resource's current login in exchange (a swap), "+
-		"that cannot happen in one apply: rename one of them to a temporary login and apply, then apply the rest. "+
-		"Otherwise choose another login. (If this address is that user, marked with terraform taint, "+
-		"run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)", holder, login, connection, connection, login, holder, holder)}
+// loginTaken is the plan check of a login another user holds. For a
+// rename or move it does not advise import: the holder is most often a user
+// of this configuration whose own change (a chain, a swap, a rotation) has
+// not been planned yet.
+func loginTaken(holder, login, connection string, renaming bool) text {
+	held := fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n", holder, login, connection)
+	ordering := fmt.Sprintf("If this configuration renames or moves that user away from the login in this same apply, add depends_on = [<the resource whose id is %s>] to this resource, "+
+		"so that the login is given up before it is taken; but if that user takes this resource's current login in exchange (a swap, or a rotation of several users), "+
+		"that cannot happen in one apply: rename one of them to a temporary login and apply, then apply the rest. ", holder)
+	if renaming {
+		return text{"SIP login already taken", held + ordering + "Otherwise choose another login."}
+	}
+	return text{"SIP login already taken", held +
+		fmt.Sprintf("To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). ", connection, login, holder) +
+		"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. " + ordering +
+		"Otherwise choose another login. (If this address is that user, marked with terraform taint, run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)"}
 }
 
 func loginSwap(holder, login, connection string) text {
@@ -282,7 +289,8 @@ func createFailed(err error, req opentact.CreateUserRequest, handedOn bool, op o
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\n%s", err, raceAdvice(req.Login, req.SIPConnectionUUID))}
 	case errors.Is(err, opentact.ErrConflict):
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. Terraform does not take over existing users silently. "+
-			"To manage it with Terraform, import it: %s.", err, req.Login, req.SIPConnectionUUID, importHint)}
+			"If another resource of this configuration renames or moves that user away in this apply, add depends_on = [<that resource>] to this resource and apply again. "+
+			"Otherwise, to manage it with Terraform, import it: %s.", err, req.Login, req.SIPConnectionUUID, importHint)}
 	case errors.Is(err, opentact.ErrUnknownOutcome):
 		return unknownOutcome(err, req, op, importHint)
 	}

@@ -244,6 +244,72 @@ resource "opentact_sip_user" "u%d" {
 	})
 }
 
+// A rotation of three whose last member is planned after the others (one of
+// its attributes comes from a data source whose list answer is held): the
+// members planned first cannot see the rotation yet, but none of them is
+// advised to import (a rename onto a taken login is told about depends_on
+// and rotations), and the last one names the rotation.
+func TestAccPlanChecks_rotationPlannedInTurn(t *testing.T) {
+	api := newTestAPI(t)
+	slow := api.emu.AddConnection("slow")
+	var diags planDiagnostics
+	rotation := func(a, b, c string) string {
+		config := api.provider(`request_timeout = "2s"`) + fmt.Sprintf(`
+data "opentact_sip_users" "slow" {
+  sip_connection_uuid = %q
+}
+`, slow)
+		for i, login := range []string{a, b, c} {
+			extra := ""
+			if i == 2 {
+				extra = `first_name = "r${length(data.opentact_sip_users.slow.users)}"`
+			}
+			config += fmt.Sprintf(`
+resource "opentact_sip_user" "u%d" {
+  sip_connection_uuid = %q
+  login               = %q
+  password            = "rotation-secret-%d"
+  %s
+}
+`, i, api.connection, login, i, extra)
+		}
+		return config
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: rotation("rota0001", "rota0002", "rota0003")},
+			{
+				PreConfig: func() {
+					api.emu.ResetRequests()
+					diags.reset()
+					api.emu.InjectFault(emulator.Fault{Method: "GET", PathPrefix: listPath(slow), Hang: true, Times: 2})
+				},
+				Config:      rotation("rota0002", "rota0003", "rota0001"),
+				ExpectError: inOutput("SIP logins rotated in one apply"),
+			},
+			{
+				PreConfig: func() {
+					if n := writes(api); n != 0 {
+						t.Errorf("the failed rotation made %d write calls", n)
+					}
+					if len(diags.named("SIP logins rotated in one apply")) == 0 {
+						t.Errorf("no error names the rotation: %s", describe(diags.all()))
+					}
+					for _, d := range diags.all() {
+						if strings.Contains(d.Detail, "import") {
+							t.Errorf("a member of the rotation was advised to import: %s: %.200s", d.Summary, d.Detail)
+						}
+					}
+				},
+				Config:   rotation("rota0001", "rota0002", "rota0003"),
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
 // A create that the API accepted, whose answer has a created_on and a dob
 // that cannot be read: the user lands in the state untainted (a warning,
 // not an error), with the configured dob, and the next plans are empty:

@@ -203,10 +203,18 @@ func inOutput(parts ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.Join(quoted, ".*"))
 }
 
-// takenDetail is what the plan must tell about a login that holder holds:
-// who holds it, and both remedies.
+// takenDetail is what the plan must tell a new user about a login that
+// holder holds: who holds it, and both remedies.
 func takenDetail(holder, connection, login string) []string {
 	return []string{holder, fmt.Sprintf("login %q", login), "terraform import ADDRESS " + connection + "/" + login, "moved block"}
+}
+
+// renameTakenDetail is what the plan must tell a rename onto a login that
+// holder holds: who holds it, depends_on, and that a swap or rotation
+// cannot happen in one apply; not import, since the holder is most often a
+// user of this configuration.
+func renameTakenDetail(holder, login string) []string {
+	return []string{holder, fmt.Sprintf("login %q", login), "depends_on", "rotation", "temporary login", "choose another login"}
 }
 
 // usersLeft is a CheckDestroy: exactly the given users (seeded ones that
@@ -295,14 +303,17 @@ func TestAccPlanChecks_takenLoginOnRename(t *testing.T) {
 					diags.reset()
 				},
 				Config:      config("ren00002"),
-				ExpectError: inOutput(append([]string{"SIP login already taken"}, takenDetail(holder, api.connection, "ren00002")...)...),
+				ExpectError: inOutput(append([]string{"SIP login already taken"}, renameTakenDetail(holder, "ren00002")...)...),
 			},
 			// The failed plan changed nothing: the user keeps its login.
 			{
 				Config: config("ren00001"),
 				Check: func(*terraform.State) error {
-					if err := diags.expectOne(tfprotov6.DiagnosticSeverityError, "SIP login already taken", "login", takenDetail(holder, api.connection, "ren00002")...); err != nil {
+					if err := diags.expectOne(tfprotov6.DiagnosticSeverityError, "SIP login already taken", "login", renameTakenDetail(holder, "ren00002")...); err != nil {
 						return err
+					}
+					if d := diags.named("SIP login already taken"); strings.Contains(d[0].Detail, "import") {
+						return fmt.Errorf("a rename onto a taken login was advised to import: %s", d[0].Detail)
 					}
 					if n := writes(api); n != 0 {
 						return fmt.Errorf("%d write calls since the rename was planned, want none", n)

@@ -70,6 +70,10 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !resp.Diagnostics.HasError() {
 		r.checkStrength(ctx, req, pw.sent(moving), planned, &resp.Diagnostics)
 	}
+	if moving && known(planned) && r.data != nil && !resp.Diagnostics.HasError() {
+		// Every check of the change passed: it counts as a hand-over.
+		r.data.handovers.passed(prior.key(), priorID.ValueString())
+	}
 }
 
 // warnDigestsChanged says, for a user whose digests a refresh found changed
@@ -111,9 +115,6 @@ func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.Modi
 			self = priorUserID(ctx, req.Private)
 		}
 		r.checkLogin(ctx, planned, prior, self, &resp.Diagnostics)
-	}
-	if handingOver && !resp.Diagnostics.HasError() {
-		r.data.handovers.passed(prior.key(), priorID.ValueString())
 	}
 }
 
@@ -250,7 +251,7 @@ func (r *sipUserResource) checkHolder(planned, prior userKey, holder string, dia
 	case state == intended:
 		loginHandedOnUnordered(holder, login, connection).addError(diags, path.Root("login"))
 	default:
-		loginTaken(holder, login, connection).addError(diags, path.Root("login"))
+		loginTaken(holder, login, connection, !prior.connection.IsNull()).addError(diags, path.Root("login"))
 	}
 }
 
