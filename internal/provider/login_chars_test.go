@@ -151,3 +151,29 @@ func TestAccSIPUser_existingUnusableLoginKeepsWorking(t *testing.T) {
 		},
 	})
 }
+
+// A login known only at apply is checked by the apply's own plan: the
+// apply fails on it before the create is sent.
+func TestAccSIPUser_unusableLoginKnownAtApply(t *testing.T) {
+	api := newTestAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: api.provider() + fmt.Sprintf(`
+resource "terraform_data" "login" {
+  input = "late user"
+}
+
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+  login               = terraform_data.login.output
+  password            = "Tq8#vN2!rZ5@kW7x"
+}
+`, api.connection),
+			ExpectError: inOutput("Login not usable by SIP phones", `"late user"`, allowedSet),
+		}},
+	})
+	if n := writes(api); n != 0 {
+		t.Errorf("the apply sent %d write calls for a login no phone can use: %+v", n, api.emu.Requests())
+	}
+}
