@@ -165,10 +165,12 @@ func TestAccCallPath_untrustedCertificate(t *testing.T) {
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{
-				// With the plan checks on, the plan fails: the API cannot be
-				// reached, and plan_checks = false is the way to plan offline.
-				Config:      api.userConfigWith(api.provider(), `  login = "tls00001"`+"\n"+`  password = "tls-secret-1"`),
-				ExpectError: inOutput("OpenTact API unreachable", "The certificate of "+host+" is not trusted", "ca_certificate", "plan_checks = false"),
+				// With the plan checks on, the plan fails on the certificate,
+				// and says how to trust the CA (not how to plan offline: the
+				// apply would fail the same way).
+				Config: api.userConfigWith(api.provider(), `  login = "tls00001"`+"\n"+`  password = "tls-secret-1"`),
+				ExpectError: inOutput("OpenTact API certificate not accepted", "The certificate of "+host+" is not trusted", "Trust that CA", "ca_certificate",
+					"OPENTACT_CA_CERTIFICATE_FILE", "SSL_CERT_FILE"),
 			},
 			{
 				Config: config(""),

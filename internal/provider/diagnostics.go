@@ -3,8 +3,11 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -77,9 +80,6 @@ const (
 	durationAllowed = `value must be a positive duration such as "30s" or "2m"`
 )
 
-// resourceDocs is where the resource's attributes are listed.
-const resourceDocs = "https://registry.terraform.io/providers/opentact/opentact/latest/docs/resources/sip_user"
-
 func notDateTime(at path.Path, got, meant string) text {
 	detail := fmt.Sprintf("Attribute %s must be an RFC 3339 date-time, a date and a time with its offset, such as 1990-04-01T00:00:00Z; got %q.", at, got)
 	if meant != "" {
@@ -88,12 +88,33 @@ func notDateTime(at path.Path, got, meant string) text {
 	return text{"Invalid date-time", detail}
 }
 
-func notAGender(at path.Path, got, meant string) text {
-	if meant != "" {
+// genderDocs is where the gender values are listed. Not a URL: the Registry
+// page is not published yet, and a relative link means nothing in a
+// terminal; the page's name holds wherever the docs are read (the Registry
+// once published, docs/ in the provider's source).
+const genderDocs = "under gender in the opentact_sip_user resource's documentation (docs/resources/sip_user.md in the provider's source)"
+
+// maxWordGenders is how many values with the word a message names.
+const maxWordGenders = 6
+
+func notAGender(at path.Path, got, meant string, withWord []string) text {
+	switch {
+	case meant != "":
 		return text{"Invalid gender", fmt.Sprintf("Attribute %s is %q, which is not one of the API's gender values (they are spelled exactly): did you mean %q?", at, got, meant)}
+	case len(withWord) > 0:
+		named := make([]string, 0, maxWordGenders+1)
+		for _, g := range withWord[:min(len(withWord), maxWordGenders)] {
+			named = append(named, fmt.Sprintf("%q", g))
+		}
+		list := strings.Join(named, ", ")
+		if len(withWord) > maxWordGenders {
+			list += fmt.Sprintf(", … (%d in all)", len(withWord))
+		}
+		return text{"Invalid gender", fmt.Sprintf("Attribute %s is %q, which is not one of the API's gender values (they are spelled exactly). "+
+			"Values with that word: %s. The full list is %s.", at, got, list, genderDocs)}
 	}
-	return text{"Invalid gender", fmt.Sprintf("Attribute %s is %q, which is not one of the API's 50 gender values, and none is close to it. "+
-		"They are listed, spelled exactly, under gender in the opentact_sip_user resource's documentation: %s", at, got, resourceDocs)}
+	return text{"Invalid gender", fmt.Sprintf("Attribute %s is %q, which is not one of the API's 50 gender values, and none is close to it or holds it as a word. "+
+		"They are listed, spelled exactly, %s.", at, got, genderDocs)}
 }
 
 // Provider configuration.
@@ -149,6 +170,26 @@ func caNotPEM() text {
 		"the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (for example with file(\"ca.pem\"))."}
 }
 
+func caFileUnreadable(file string, err error) text {
+	why := "cannot be read"
+	var pathErr *os.PathError
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		why = "does not exist"
+	case errors.Is(err, os.ErrPermission):
+		why = "cannot be read: permission denied"
+	case errors.As(err, &pathErr):
+		why = "cannot be read: " + pathErr.Err.Error() // the error of the call, never the content
+	}
+	return text{"Invalid OpenTact CA certificate", fmt.Sprintf("The %s environment variable names %q, which %s. "+
+		"Set it to the path of the CA's certificate in PEM form, or unset it.", envCACertificateFile, file, why)}
+}
+
+func caFileNotPEM(file string) text {
+	return text{"Invalid OpenTact CA certificate", fmt.Sprintf("The %s environment variable names %q, which holds no PEM certificate. "+
+		"Set it to the path of the CA's certificate in PEM form, the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.", envCACertificateFile, file)}
+}
+
 func cannotConfigure(err error) text {
 	return text{"Cannot configure the OpenTact provider", err.Error()}
 }
@@ -191,9 +232,67 @@ func passwordWONeedsCLI() text {
 		"Upgrade to Terraform 1.11 or later (or OpenTofu 1.11 or later), or set the password with the `password` argument instead (stored in state, marked sensitive)."}
 }
 
+// loginAllowed is what RFC 3261 allows unescaped in a SIP URI's user part.
+const loginAllowed = "ASCII letters and digits and " + loginMarks
+
+func loginNotUsable(got string, bad rune, at int) text {
+	what := fmt.Sprintf("%q", bad)
+	switch {
+	case bad == ' ':
+		what = "a space"
+	case bad == '\t':
+		what = "a tab"
+	case unicode.IsSpace(bad):
+		what = fmt.Sprintf("white space (U+%04X)", bad)
+	case unicode.IsControl(bad):
+		what = fmt.Sprintf("a control character (U+%04X)", bad)
+	}
+	where := fmt.Sprintf("at character %d", at)
+	if at == utf8.RuneCountInString(got) {
+		where = "at the end"
+	}
+	return text{"Login not usable by SIP phones", fmt.Sprintf("Attribute login is %q, which has %s %s. "+
+		"A phone sends the login as the user part of its SIP URI (sip:login@domain) and as the first field of its digest (login:realm:password), "+
+		"where only %s are allowed unescaped: no white space, control characters, \"@\" or \":\". Choose a login of those characters. "+
+		"Users that already have such a login (imported, or made in the OpenTact portal) are not affected: only a new login is checked.", got, what, where, loginAllowed)}
+}
+
 func connectionNotFound(connection string, err error, baseURL string) text {
-	return text{"SIP connection not found", fmt.Sprintf("There is no SIP connection %s: the API answered 404 to listing its users (%s). "+
-		"Check the uuid in the OpenTact portal, and that base_url (%s) is the API's address.", connection, err, baseURL)}
+	return text{"SIP connection not found", noSuchConnection(connection, err, baseURL)}
+}
+
+// noSuchConnection is the account of the API's 404 to the list call of a
+// connection: it names both readings, a missing connection and a base_url
+// whose path the API does not serve, with the URL that was called.
+func noSuchConnection(connection string, err error, baseURL string) string {
+	called, said := "", ""
+	var apiErr *opentact.APIError
+	if errors.As(err, &apiErr) {
+		called, said = apiErr.URL, apiErr.Message
+		if baseURL == "" {
+			baseURL = strings.TrimSuffix(apiErr.URL, apiErr.Path)
+		}
+	}
+	detail := fmt.Sprintf("The API answered 404 to listing the users of SIP connection %s", connection)
+	if called != "" {
+		detail += " (GET " + called + ")"
+	}
+	if said != "" {
+		detail += fmt.Sprintf(": %q", said)
+	}
+	return detail + fmt.Sprintf(". That means one of two things.\n\n"+
+		"There is no SIP connection %s, or this token's account cannot see it: check the uuid in the OpenTact portal.\n\n"+
+		"Or base_url (%s) is not the API's address, and the call went to a path the API does not serve: "+
+		"the provider appends /rest/sip/... to base_url, and the API's base URL has no path, such as %s.", connection, baseURL, opentact.DefaultBaseURL)
+}
+
+// baseURLHasPath warns of a base_url with a path: the API's has none.
+func baseURLHasPath(value, path string, fromEnv bool) text {
+	base := strings.TrimRight(value, "/")
+	return text{"OpenTact base URL has a path", fmt.Sprintf("%s is %q, which has the path %q. The provider appends the API's paths to it: "+
+		"a create would go to %s/rest/sip/connection/user, and the list of a connection to %s/rest/sip/connection/<uuid>/users. "+
+		"The OpenTact API's base URL has no path (%s). Unless a gateway serves the API under %s, remove the path.",
+		settingSource("base_url", envBaseURL, fromEnv), value, path, base, base, opentact.DefaultBaseURL, path)}
 }
 
 func loginCheckSkipped(connection string, err error) text {
@@ -256,6 +355,12 @@ func tokenRefused(status int, connection string, fromEnv bool) text {
 }
 
 func apiUnreachable(err error) text {
+	if errors.Is(err, opentact.ErrCertificate) {
+		// Trusting the CA is the fix; turning the check off would only
+		// move the same failure to apply.
+		return text{"OpenTact API certificate not accepted", fmt.Sprintf("The plan could not check new logins: the TLS handshake with the API failed on its certificate: %s%s",
+			err, remedyOf(err, fixedTime))}
+	}
 	return text{"OpenTact API unreachable", fmt.Sprintf("The plan could not reach the API to check new logins: %s%s\n\n"+
 		"To plan without the API (offline), set plan_checks = false in the provider block, or OPENTACT_PLAN_CHECKS=false.", err, remedyOf(err, fixedTime))}
 }
@@ -438,7 +543,7 @@ func lookupFailed(err error, id, connection string) text {
 	case errors.Is(err, opentact.ErrNotFound) && id != "":
 		return text{"Cannot find the SIP user", fmt.Sprintf("%s\n\nNo SIP user has id %s (or base_url is not the API's address).", err, id)}
 	case errors.Is(err, opentact.ErrNotFound):
-		return text{"Cannot find the SIP user", fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it.", err, connection)}
+		return text{"Cannot find the SIP user", noSuchConnection(connection, err, "")}
 	}
 	return text{"Cannot find the SIP user", apiDetail(err, fixedTime)}
 }
@@ -454,7 +559,7 @@ func lookupArgumentsWrong(given []string) text {
 func listFailed(err error, connection string) text {
 	detail := apiDetail(err, fixedTime)
 	if errors.Is(err, opentact.ErrNotFound) {
-		detail = fmt.Sprintf("%s\n\nThere is no SIP connection %s, or this token's account cannot see it. Check the uuid in the OpenTact portal, and that base_url is the API's address.", err, connection)
+		detail = noSuchConnection(connection, err, "")
 	}
 	return text{"Cannot list the SIP users", detail}
 }
@@ -523,8 +628,9 @@ func certificateRemedy(p *opentact.CertificateProblem) string {
 	switch p.Reason {
 	case opentact.CertUntrusted:
 		return fmt.Sprintf("The certificate of %s is not trusted on this machine: it is signed by an authority the system does not know, "+
-			"as with a TLS-inspecting proxy or a missing CA bundle. Nothing was sent. Trust that CA: set the provider's ca_certificate to its PEM certificate, "+
-			"or add it to the system's certificate store (on Linux, SSL_CERT_FILE names a bundle file to use instead).", p.Host)
+			"as with a TLS-inspecting proxy or a missing CA bundle. Nothing was sent. Trust that CA: set the provider's ca_certificate to its PEM certificate "+
+			"(or %s to the path of a PEM file, as on a CI runner), "+
+			"or add it to the system's certificate store (on Linux, SSL_CERT_FILE names a bundle file to use instead).", p.Host, envCACertificateFile)
 	case opentact.CertExpired:
 		return fmt.Sprintf("The certificate of %s has expired or is not valid yet (%s). Nothing was sent. Check this machine's clock; otherwise the API's certificate must be renewed.", p.Host, p.Detail)
 	case opentact.CertWrongHost:

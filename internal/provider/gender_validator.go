@@ -25,7 +25,36 @@ func (genderValidator) ValidateString(_ context.Context, req validator.StringReq
 		return
 	}
 	got := req.ConfigValue.ValueString()
-	notAGender(req.Path, got, closeGender(got)).addError(&resp.Diagnostics, req.Path)
+	meant := closeGender(got)
+	var withWord []string
+	if meant == "" {
+		withWord = gendersWithWords(got)
+	}
+	notAGender(req.Path, got, meant, withWord).addError(&resp.Diagnostics, req.Path)
+}
+
+// gendersWithWords are the allowed values that hold every word of s, in
+// any case ("female" is in "Cis Female" and "Male to Female", not in
+// "Transfeminine"), in the API's order; nil when s has no word.
+func gendersWithWords(s string) []string {
+	want := genderWords(s)
+	if len(want) == 0 {
+		return nil
+	}
+	var out []string
+	for _, g := range genders {
+		words := genderWords(g)
+		if !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(words, w) }) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// genderWords are the words of s in lower case, split at anything that is
+// not a letter or a digit ("Two-Spirit" is "two" and "spirit").
+func genderWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 // closeGender is the allowed value that s equals once case, spaces and

@@ -1,6 +1,16 @@
 package provider
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
 
 // The 50 values stay distinct once case, spacing and punctuation are
 // ignored, so "did you mean" always has one answer.
@@ -30,5 +40,35 @@ func TestDateTimeFor(t *testing.T) {
 		if meant := dateTimeFor(got); meant != want {
 			t.Errorf("dateTimeFor(%q) = %q, want %q", got, meant, want)
 		}
+	}
+}
+
+// A gender that is no value and close to none, but a word some values hold,
+// is told those values (in any case, whole words only, at most six and
+// "…"); a gender far from every value is told where the list is, with no
+// link to a page that is not published.
+func TestGenderWordNamesTheValues(t *testing.T) {
+	for got, want := range map[string][]string{
+		"female":       {`Values with that word: "Cis Female", "Cisgender Female", "Female to Male", "Male to Female", "Trans Female", "Transgender Female", … (7 in all).`},
+		"Male":         {`Values with that word: "Cis Male", "Cisgender Male", "Female to Male", "Male to Female", "Trans Male", "Transgender Male", … (7 in all).`},
+		"person":       {`Values with that word: "Trans Person", "Transgender Person", "Transsexual Person".`},
+		"SPIRIT":       {`Values with that word: "Two-Spirit".`},
+		"female trans": {`Values with that word: "Trans Female".`},
+		"robot":        {"none is close to it or holds it as a word", "under gender in the opentact_sip_user resource's documentation (docs/resources/sip_user.md"},
+		"fem":          {"none is close to it"},
+	} {
+		var resp validator.StringResponse
+		genderValidator{}.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("gender"), ConfigValue: types.StringValue(got)}, &resp)
+		if resp.Diagnostics.ErrorsCount() != 1 {
+			t.Fatalf("%q: %d errors, want 1", got, resp.Diagnostics.ErrorsCount())
+		}
+		detail := resp.Diagnostics[0].Detail()
+		says(t, got, detail, append(want, fmt.Sprintf("Attribute gender is %q", got))...)
+		if strings.Contains(detail, "registry.terraform.io") || strings.Contains(detail, "did you mean") {
+			t.Errorf("%q: %s", got, detail)
+		}
+	}
+	if words := gendersWithWords("female"); slices.Contains(words, "Transfeminine") || !slices.Contains(words, "Female to Male") {
+		t.Errorf("gendersWithWords(female) = %v: whole words only", words)
 	}
 }

@@ -39,6 +39,7 @@ const (
 	envMaxRequestsPerSecond = "OPENTACT_MAX_REQUESTS_PER_SECOND"
 	envPlanChecks           = "OPENTACT_PLAN_CHECKS"
 	envPasswordPolicy       = "OPENTACT_PASSWORD_POLICY"
+	envCACertificateFile    = "OPENTACT_CA_CERTIFICATE_FILE"
 )
 
 var (
@@ -108,7 +109,8 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"base_url": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The API's base URL. Defaults to the `" + envBaseURL + "` environment variable, then to `" + opentact.DefaultBaseURL + "`. " +
-					"Must be `https://`; plain `http://` is accepted only for a loopback host (such as the bundled emulator).",
+					"Must be `https://`; plain `http://` is accepted only for a loopback host (such as the bundled emulator). " +
+					"The provider appends the API's paths (`/rest/sip/...`) to it, so it has no path of its own: a path other than `/` draws a warning.",
 			},
 			"token": schema.StringAttribute{
 				Optional:            true,
@@ -149,8 +151,10 @@ func (p *opentactProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				Validators:          []validator.String{durationValidator{}},
 			},
 			"ca_certificate": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "A PEM certificate of a private CA to trust in addition to the system's roots, for networks behind an inspecting proxy. TLS verification is always on, TLS 1.2 at least.",
+				Optional: true,
+				MarkdownDescription: "A PEM certificate of a private CA to trust in addition to the system's roots, for networks behind an inspecting proxy. " +
+					"Defaults to the content of the file that the `" + envCACertificateFile + "` environment variable names (a path to a PEM file, as CI runners provide). " +
+					"TLS verification is always on, TLS 1.2 at least.",
 			},
 			"coalesce_reads": schema.BoolAttribute{
 				Optional: true,
@@ -195,6 +199,7 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 	s := p.settings(cfg, &resp.Diagnostics)
+	caPEM, caFile := caCertificate(cfg.CACertificate, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -205,11 +210,14 @@ func (p *opentactProvider) Configure(ctx context.Context, req provider.Configure
 		MaxRetries:       s.maxRetries,
 		RequestTimeout:   s.requestTimeout,
 		Pacer:            p.pacers.of(s.baseURL.value, s.token.value, s.perSecond),
-		CACertificatePEM: cfg.CACertificate.ValueString(),
+		CACertificatePEM: caPEM,
 		CoalesceReads:    cfg.CoalesceReads.IsNull() || cfg.CoalesceReads.ValueBool(),
 		Logger:           apiLogger(s.token.value),
 	})
 	switch {
+	case errors.Is(err, opentact.ErrNoPEMCertificate) && caFile != "":
+		caFileNotPEM(caFile).addError(&resp.Diagnostics)
+		return
 	case errors.Is(err, opentact.ErrNoPEMCertificate):
 		caNotPEM().addError(&resp.Diagnostics, path.Root("ca_certificate"))
 		return
@@ -256,8 +264,18 @@ func (p *opentactProvider) settings(cfg providerModel, diags *diag.Diagnostics) 
 		planChecks:     true,
 	}
 	var bad *opentact.BaseURLError
-	if _, err := opentact.ParseBaseURL(s.baseURL.value); errors.As(err, &bad) {
+	switch u, err := opentact.ParseBaseURL(s.baseURL.value); {
+	case errors.As(err, &bad):
 		addAt(diags, invalidBaseURL(bad, s.baseURL.fromEnv), s.baseURL.fromEnv, "base_url")
+	case err == nil && u.Path != "":
+		// The API's base URL has no path: /api and the like are a common
+		// slip, whose 404s would otherwise read as missing connections.
+		warning := baseURLHasPath(strings.TrimSpace(s.baseURL.value), u.Path, s.baseURL.fromEnv)
+		if s.baseURL.fromEnv {
+			warning.addWarning(diags)
+		} else {
+			warning.addWarning(diags, path.Root("base_url"))
+		}
 	}
 	s.token.value = opentact.NormalizeToken(s.token.value)
 	var expired *opentact.ExpiredTokenError
@@ -277,6 +295,29 @@ func (p *opentactProvider) settings(cfg providerModel, diags *diag.Diagnostics) 
 	s.planChecks = boolSetting(cfg.PlanChecks, envPlanChecks, true, diags)
 	s.passwordPolicy = policySetting(cfg.PasswordPolicy, diags)
 	return s
+}
+
+// caCertificate is the PEM of the private CA to trust: the block's
+// ca_certificate, else the file that OPENTACT_CA_CERTIFICATE_FILE names
+// (file is then its path), else "". A file that cannot be read is an error
+// naming the variable and the path, never the file's content.
+func caCertificate(v types.String, diags *diag.Diagnostics) (pem, file string) {
+	if strings.TrimSpace(v.ValueString()) != "" {
+		return v.ValueString(), ""
+	}
+	file = strings.TrimSpace(os.Getenv(envCACertificateFile))
+	if file == "" {
+		return "", ""
+	}
+	raw, err := os.ReadFile(file) //nolint:gosec // the operator names the file on purpose, as SSL_CERT_FILE
+	if err != nil {
+		caFileUnreadable(file, err).addError(diags)
+		return "", file
+	}
+	if strings.TrimSpace(string(raw)) == "" {
+		caFileNotPEM(file).addError(diags)
+	}
+	return string(raw), file
 }
 
 // policySetting is the block's password_policy (checked by its

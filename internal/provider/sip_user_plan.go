@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -55,6 +57,9 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if (creating || !planned.login.Equal(prior.login)) && !usableLogin(planned.login, &resp.Diagnostics) {
+		return // before the plan checks: no API call for a login no phone can use
+	}
 	if moving && known(planned) && !pw.wo.IsNull() && !pw.version.IsUnknown() && pw.version.Equal(pw.priorVersion) {
 		// Known only at apply, the login is checked by the apply's own plan,
 		// before anything is sent.
@@ -74,6 +79,29 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		// Every check of the change passed: it counts as a hand-over.
 		r.data.handovers.passed(prior.key(), priorID.ValueString())
 	}
+}
+
+// loginMarks are the marks RFC 3261 allows unescaped in a SIP URI's user
+// part, besides ASCII letters and digits (unreserved and user-unreserved).
+const loginMarks = "-_.!~*'()&=+$,;?/"
+
+// usableLogin checks a login that a plan creates or renames onto: the
+// user part of a SIP URI allows only what loginAllowed names unescaped. An
+// unknown login is checked by the apply's own plan; a login the API
+// already holds is never checked (imports, data sources and plans that
+// keep it work).
+func usableLogin(login types.String, diags *diag.Diagnostics) bool {
+	if login.IsNull() || login.IsUnknown() {
+		return true
+	}
+	for i, r := range []rune(login.ValueString()) {
+		alphanum := r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		if !alphanum && !strings.ContainsRune(loginMarks, r) {
+			loginNotUsable(login.ValueString(), r, i+1).addError(diags, path.Root("login"))
+			return false
+		}
+	}
+	return true
 }
 
 // warnDigestsChanged says, for a user whose digests a refresh found changed

@@ -440,7 +440,8 @@ func TestAccSIPUser_invalidInput(t *testing.T) {
 		"dob not a date":            {`login = "alice001"` + "\n  password = \"p\"\n  dob = \"first of April\"", `(?s)Invalid date-time.*such\s+as\s+1990-04-01T00:00:00Z;\s+got\s+"first\s+of\s+April"\.\s*$`},
 		"gender wrong case":         {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"cis woman\"", `(?s)Invalid gender.*"cis woman".*did\s+you\s+mean\s+"Cis\s+Woman"\?\s*$`},
 		"gender spaced, punctuated": {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"non binary\"", `(?s)did\s+you\s+mean\s+"Non-binary"\?`},
-		"gender far from any":       {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"robot\"", `(?s)Invalid gender.*"robot".*none\s+is\s+close.*registry\.terraform\.io/providers/opentact/opentact/latest/docs/resources/sip_user`},
+		"gender far from any":       {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"robot\"", `(?s)Invalid gender.*"robot".*none\s+is\s+close.*opentact_sip_user\s+resource's\s+documentation`},
+		"gender a word of some":     {`login = "alice001"` + "\n  password = \"p\"\n  gender = \"female\"", `(?s)Invalid gender.*"female".*Values\s+with\s+that\s+word:\s+"Cis\s+Female",\s+"Cisgender\s+Female",`},
 		"remote_ip not IPv4":        {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"2001:db8::1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
 		"remote_ip out of range":    {`login = "alice001"` + "\n  password = \"p\"\n  remote_ip = \"256.1.1.1\"", `(?s)remote_ip value must be a dotted IPv4 address`},
 	}
