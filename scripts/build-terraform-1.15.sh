@@ -36,7 +36,7 @@ echo "build-terraform-1.15: building Terraform $version (about 4 minutes on a co
 (cd "$work" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w -X 'github.com/hashicorp/terraform/version.dev=no'" -o "$work/terraform" .)
 # The version variable is the module's own (version/version.go): if it is
 # renamed, the build still succeeds but says -dev again.
-built=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$work/terraform" version | head -1)
+built=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$work/terraform" version | sed -n 1p)
 if [[ $built != "Terraform v$version" ]]; then
   echo "build-terraform-1.15: the build says \"$built\", not \"Terraform v$version\" (has version/version.go's dev variable moved?)" >&2; exit 1
 fi

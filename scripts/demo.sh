@@ -13,7 +13,7 @@ start_emulator
 write_cli_config
 cp "$repo/examples/demo/main.tf" "$work/"
 cd "$work"
-echo "==> emulator at $OPENTACT_BASE_URL; applying examples/demo with $("$cli" version | head -1)"
+echo "==> emulator at $OPENTACT_BASE_URL; applying examples/demo with $("$cli" version | sed -n 1p)"
 "$cli" apply -auto-approve -input=false -no-color -compact-warnings
 echo "==> outputs"
 "$cli" output -no-color

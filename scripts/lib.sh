@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts that drive a Terraform CLI against the emulator:
 # source it, call make_work, then the other functions.
 
@@ -20,8 +21,10 @@ make_work() {
   trap 'stop_emulator; rm -rf "$work"' EXIT
 }
 
-# build_provider builds the provider into $work/bin.
+# build_provider builds the provider into $work/bin, from $repo (the
+# calling script's).
 build_provider() {
+  : "${repo:?build_provider needs the script to set repo}"
   mkdir -p "$work/bin"
   go build -o "$work/bin/terraform-provider-opentact" "$repo"
 }

@@ -118,7 +118,7 @@ copy_examples() {
   awk '/^```terraform$/ { code = 1; next } /^```$/ { code = 0 } code' "$repo/README.md" >"$work/validate/README/main.tf"
   for dest in $(find "$work/validate" \( -name '*.tf' -o -name '*.tfquery.hcl' \) -exec dirname {} \; | sort -u); do
     # A user's root module declares the provider's source; the snippets don't.
-    cat "$dest"/*.tf 2>/dev/null | grep -qs required_providers ||
+    cat "$dest"/*.tf 2>/dev/null | grep -s required_providers >/dev/null ||
       printf 'terraform {\n  required_providers {\n    opentact = { source = "opentact/opentact" }\n  }\n}\n' >"$dest/versions.tf"
   done
 }
@@ -141,19 +141,19 @@ validate_all() {
       args=(-query)
     fi
     (cd "$dir" && "$tf" validate -no-color "${args[@]}" >"$work/validate.log" 2>&1) ||
-      fail_with "$work/validate.log" "$name: terraform validate ${args[*]} failed under $("$tf" version | head -1)"
+      fail_with "$work/validate.log" "$name: terraform validate ${args[*]} failed under $("$tf" version | sed -n 1p)"
   done
   if [[ $label == default ]]; then
-    ok "terraform validate: every example and the README's HCL, $("$tf" version | head -1) (without $needs_newer_cli)"
+    ok "terraform validate: every example and the README's HCL, $("$tf" version | sed -n 1p) (without $needs_newer_cli)"
   else
-    ok "terraform validate: every example and the README's HCL, $("$tf" version | head -1) (-query where there are query files)"
+    ok "terraform validate: every example and the README's HCL, $("$tf" version | sed -n 1p) (-query where there are query files)"
   fi
 }
 
 # ------------------------------------------------------------- emulator ---
 
 # json_string KEY reads "KEY": "value" from JSON on stdin.
-json_string() { grep -oE "\"$1\": *\"[^\"]*\"" | head -1 | sed -E 's/.*: *"([^"]*)"/\1/'; }
+json_string() { grep -oE "\"$1\": *\"[^\"]*\"" | sed -n 1p | sed -E 's/.*: *"([^"]*)"/\1/'; }
 
 md5hex() { if command -v md5sum >/dev/null; then md5sum | cut -d' ' -f1; else md5 -q; fi; }
 
@@ -232,7 +232,7 @@ check_debug_log() {
 # too.
 check_gitops() {
   local dir=$work/gitops version mirror code
-  version=$(sed -n -E '1,/^## /s/^## ([0-9][^ ]*).*/\1/p' "$repo/CHANGELOG.md" | head -1)
+  version=$(sed -n -E '1,/^## /s/^## ([0-9][^ ]*).*/\1/p' "$repo/CHANGELOG.md" | sed -n 1p)
   mirror=$work/mirror/registry.terraform.io/opentact/opentact/$version/$(go env GOOS)_$(go env GOARCH)
   mkdir -p "$mirror"
   cp "$work/bin/terraform-provider-opentact" "$mirror/terraform-provider-opentact_v$version"
@@ -244,7 +244,7 @@ check_gitops() {
   # Pull request: plan -out.
   pipeline_job plan.log ci/plan.sh "$secrets" || fail_with plan.log "gitops: ci/plan.sh failed"
   [[ -s tfplan ]] || fail_with plan.log "gitops: ci/plan.sh saved no plan"
-  ! "$cli" show -json tfplan | grep -q 'ci-pw' || fail_with /dev/null "gitops: the saved plan holds a password"
+  ! "$cli" show -json tfplan | grep 'ci-pw' >/dev/null || fail_with /dev/null "gitops: the saved plan holds a password"
   ok "gitops: ci/plan.sh (pull request) saves tfplan with version $version from the constraint; the plan file holds no password"
 
   # Merge: the saved plan needs the ephemeral variable again.
@@ -270,7 +270,7 @@ check_gitops() {
   # value is in the saved plan.
   sed -i.orig '/^  ephemeral = true$/d' main.tf
   TF_CLI_CONFIG_FILE=$work/mirror.tfrc quietly plan.log "$cli" plan -input=false -no-color -out=plain.tfplan -var "sip_passwords=$secrets"
-  "$cli" show -json plain.tfplan | grep -q 'alice-ci-pw' || fail_with /dev/null "gitops: a non-ephemeral variable's value was not found in the plan file: the plan-file check above proves nothing"
+  "$cli" show -json plain.tfplan | grep 'alice-ci-pw' >/dev/null || fail_with /dev/null "gitops: a non-ephemeral variable's value was not found in the plan file: the plan-file check above proves nothing"
   mv main.tf.orig main.tf
   ok "gitops: control: without ephemeral = true, the password is in the plan file"
   cd "$repo"
@@ -434,7 +434,7 @@ check_offline_recipe() {
     !code && /^```[a-z]+$/ { code = 1; file = sprintf("%s/%02d.%s", out, ++n, substr($0, 4)); printf "" >file; next }
     code && /^```$/ { code = 0; close(file); next }
     code { print >file }' "$repo/README.md"
-  emu=$(find "$blocks" -name '*.shell' | sort | head -1)
+  emu=$(find "$blocks" -name '*.shell' | sort | sed -n 1p)
   expected=$(find "$blocks" -name '*.text' | sort)
   recipe=$work/offline-recipe.sh
   [[ -n $emu && $(find "$blocks" -name '*.text' | wc -l | tr -d ' ') == 1 && -z $(find "$blocks" -type f ! -name '*.shell' ! -name '*.text') ]] ||
@@ -463,6 +463,7 @@ check_offline_recipe() {
 
   # Terminal 2: everything else.
   substitute "$recipe" "http://127.0.0.1:8080" "$url" 1
+  # shellcheck disable=SC2088 # the README's text, with its tilde, is what is replaced
   substitute "$recipe" "~/opentact-offline" "$(printf %q "$dir")" 2
   (cd "$repo" && env -u TF_CLI_CONFIG_FILE -u OPENTACT_BASE_URL -u OPENTACT_TOKEN GOBIN="$work/gobin" PATH="$work/clibin:$PATH" \
     bash -euo pipefail -x "$recipe") >"$work/offline.log" 2>&1 || fail_with "$work/offline.log" "offline recipe: a step of README.md's recipe failed"
@@ -472,7 +473,7 @@ check_offline_recipe() {
   grep -q 'No changes' "$work/offline.log" || fail_with "$work/offline.log" "offline recipe: the last plan did not say No changes"
   # The import adopted the seeded user, not a new one; nothing else was
   # created.
-  seeded=$(sed -n -E 's/^  SIP user ([0-9a-f-]{36})  .*/\1/p' "$work/offline-emulator.log" | head -1)
+  seeded=$(sed -n -E 's/^  SIP user ([0-9a-f-]{36})  .*/\1/p' "$work/offline-emulator.log" | sed -n 1p)
   grep -qE "\"id\": *\"$seeded\"" "$dir/terraform.tfstate" || fail_with "$work/offline.log" "offline recipe: the state does not hold the seeded user $seeded"
   export OPENTACT_BASE_URL=$url
   token=$(sed -n -E 's/.*\(token "(.*)"\)$/\1/p' "$work/offline-emulator.log")
