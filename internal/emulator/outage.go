@@ -37,6 +37,18 @@ func ListenWithOutages(addr string) (*OutageListener, error) {
 	return &OutageListener{ln: ln, addr: ln.Addr().String(), conns: map[*trackedConn]struct{}{}, back: back}, nil
 }
 
+// ListenRefusing is an address that refuses connections for as long as the
+// listener is open: a dead address whose port stays bound, so that no
+// other server can take it meanwhile. Close it when done.
+func ListenRefusing() (*OutageListener, error) {
+	ln, err := ListenWithOutages("127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	ln.Refuse(24 * time.Hour)
+	return ln, nil
+}
+
 // Refuse starts an outage now that lasts d: the open connections are reset
 // and new ones refused until d has passed. During an outage, Refuse extends
 // it when d ends later.

@@ -234,11 +234,10 @@ func TestClassifyFailure(t *testing.T) {
 // makes one attempt and fails (the reads it would have saved are made
 // instead, and find out for themselves).
 func TestHintCallsAreNotRetried(t *testing.T) {
-	dead, err := emulator.ListenWithOutages("127.0.0.1:0")
+	dead, err := emulator.ListenRefusing()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead.Refuse(time.Hour) // refuses, the port kept bound
 	t.Cleanup(func() { _ = dead.Close() })
 	url := "http://" + dead.Addr().String()
 	c, err := New(Config{BaseURL: url, Token: "tok", MaxRetries: 3, NotSentWindow: time.Minute})

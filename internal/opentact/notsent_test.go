@@ -44,11 +44,10 @@ func outagePair(t *testing.T) (*emulator.Server, *emulator.OutageListener, *open
 // test's whole run), so no other test can take it.
 func deadAddress(t *testing.T) string {
 	t.Helper()
-	ln, err := emulator.ListenWithOutages("127.0.0.1:0")
+	ln, err := emulator.ListenRefusing()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln.Refuse(time.Hour)
 	t.Cleanup(func() { _ = ln.Close() })
 	return ln.Addr().String()
 }

@@ -60,11 +60,10 @@ func newTLSAPI(t *testing.T) (api *testAPI, caPEM string) {
 // whole run), so no other test can take it.
 func deadURL(t *testing.T) string {
 	t.Helper()
-	ln, err := emulator.ListenWithOutages("127.0.0.1:0")
+	ln, err := emulator.ListenRefusing()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln.Refuse(time.Hour)
 	t.Cleanup(func() { _ = ln.Close() })
 	return "http://" + ln.Addr().String()
 }

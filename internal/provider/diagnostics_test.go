@@ -280,11 +280,10 @@ func TestCertificateAndUnreachableRemedies(t *testing.T) {
 		_, err = c.GetUser(context.Background(), someUserID)
 		says(t, name, readFailed(err, fixedTime).detail, tc.want, "Nothing was sent")
 	}
-	dead, err := emulator.ListenWithOutages("127.0.0.1:0")
+	dead, err := emulator.ListenRefusing()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead.Refuse(time.Hour) // refuses, the port kept bound
 	t.Cleanup(func() { _ = dead.Close() })
 	url := "http://" + dead.Addr().String()
 	c := testClient(t, emulator.New(emulator.Options{}), func(cfg *opentact.Config) {

@@ -43,6 +43,12 @@ type planDiagnostics struct {
 // factories are protoV6ProviderFactories with every plan's diagnostics
 // recorded in p.
 func (p *planDiagnostics) factories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return p.factoriesKeeping(nil)
+}
+
+// factoriesKeeping is factories, with every private state the provider
+// returns handed to keepPrivate too.
+func (p *planDiagnostics) factoriesKeeping(keepPrivate func([]byte)) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"opentact": func() (tfprotov6.ProviderServer, error) {
 			server, err := protoV6ProviderFactories["opentact"]()
@@ -54,7 +60,7 @@ func (p *planDiagnostics) factories() map[string]func() (tfprotov6.ProviderServe
 			if !ok {
 				return nil, fmt.Errorf("the provider server %T has no list resources", server)
 			}
-			return &recordingServer{providerServerWithLists: withList, record: p.add, recordApply: p.addApplied}, nil
+			return &recordingServer{providerServerWithLists: withList, record: p.add, recordApply: p.addApplied, keepPrivate: keepPrivate}, nil
 		},
 	}
 }
@@ -167,6 +173,9 @@ func describe(diags []*tfprotov6.Diagnostic) string {
 type recordingServer struct {
 	providerServerWithLists
 	record, recordApply func([]*tfprotov6.Diagnostic)
+	// keepPrivate, when set, is handed the private state of every apply
+	// and read.
+	keepPrivate func([]byte)
 }
 
 // providerServerWithLists is a provider server that serves list resources,
@@ -180,6 +189,17 @@ func (s *recordingServer) ApplyResourceChange(ctx context.Context, req *tfprotov
 	resp, err := s.providerServerWithLists.ApplyResourceChange(ctx, req)
 	if resp != nil {
 		s.recordApply(resp.Diagnostics)
+		if s.keepPrivate != nil {
+			s.keepPrivate(resp.Private)
+		}
+	}
+	return resp, err
+}
+
+func (s *recordingServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	resp, err := s.providerServerWithLists.ReadResource(ctx, req)
+	if resp != nil && s.keepPrivate != nil {
+		s.keepPrivate(resp.Private)
 	}
 	return resp, err
 }

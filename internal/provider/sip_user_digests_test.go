@@ -1,7 +1,6 @@
 package provider_test
 
 import (
-	"context"
 	"crypto/md5"  //nolint:gosec // the test looks for MD5 hashes of secrets in the private state
 	"crypto/sha1" //nolint:gosec // and SHA-1 ones
 	"crypto/sha256"
@@ -276,50 +275,17 @@ resource "opentact_sip_user" "test" {
 type privateRecorder struct {
 	mu      sync.Mutex
 	private [][]byte
+	diags   planDiagnostics
 }
 
 func (p *privateRecorder) factories() map[string]func() (tfprotov6.ProviderServer, error) {
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"opentact": func() (tfprotov6.ProviderServer, error) {
-			server, err := protoV6ProviderFactories["opentact"]()
-			if err != nil {
-				return nil, err
-			}
-			withList, ok := server.(providerServerWithLists)
-			if !ok {
-				return nil, fmt.Errorf("the provider server %T has no list resources", server)
-			}
-			return &privateServer{providerServerWithLists: withList, keep: p.keep}, nil
-		},
-	}
+	return p.diags.factoriesKeeping(p.keep)
 }
 
 func (p *privateRecorder) keep(b []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.private = append(p.private, append([]byte(nil), b...))
-}
-
-// privateServer hands the private state of every apply and read to keep.
-type privateServer struct {
-	providerServerWithLists
-	keep func([]byte)
-}
-
-func (s *privateServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	resp, err := s.providerServerWithLists.ApplyResourceChange(ctx, req)
-	if resp != nil {
-		s.keep(resp.Private)
-	}
-	return resp, err
-}
-
-func (s *privateServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	resp, err := s.providerServerWithLists.ReadResource(ctx, req)
-	if resp != nil {
-		s.keep(resp.Private)
-	}
-	return resp, err
 }
 
 // The private state holds a two-byte mark, never the digests, the
