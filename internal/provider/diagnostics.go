@@ -32,6 +32,15 @@ func (t text) addError(diags *diag.Diagnostics, at ...path.Path) {
 	diags.AddError(t.summary, t.detail)
 }
 
+// blocksPlan is t as an error of a plan: Terraform's destroy refreshes with
+// a normal plan first (whenever the state is not empty), which such an error
+// stops, and a provider cannot tell that plan from another; so the error
+// says how to destroy anyway.
+func (t text) blocksPlan() text {
+	t.detail += "\n\nTo destroy this configuration anyway: terraform destroy -refresh=false."
+	return t
+}
+
 // addWarning adds t as a warning, on the attribute at when one is given.
 func (t text) addWarning(diags *diag.Diagnostics, at ...path.Path) {
 	if len(at) > 0 {

@@ -874,3 +874,31 @@ func TestAccPlanChecks_taintLooksLikeATakenLogin(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Terraform refreshes with a normal plan before it destroys: a user not
+// made yet whose login is taken stops terraform destroy with the plan
+// check's error, which says how to destroy anyway (plugin-testing's own
+// cleanup passes -refresh=false, so only a Destroy step meets it).
+func TestAccPlanChecks_destroyIsNotTrapped(t *testing.T) {
+	api := newTestAPI(t)
+	holder := seed(t, api, "trap0002", nil)
+	user := func(name, login string) string {
+		return fmt.Sprintf(`
+resource "opentact_sip_user" %q {
+  sip_connection_uuid = %q
+  login               = %q
+  password            = "Tq8#vN2!rZ5@kW7x"
+}
+`, name, api.connection, login)
+	}
+	both := api.provider() + user("made", "trap0001") + user("blocked", "trap0002")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             usersLeft(api, holder),
+		Steps: []resource.TestStep{
+			{Config: api.provider() + user("made", "trap0001")},
+			{Config: both, ExpectError: inOutput("SIP login already taken", "terraform destroy -refresh=false")},
+			{Config: both, Destroy: true, ExpectError: inOutput("SIP login already taken", "To destroy this configuration anyway: terraform destroy -refresh=false")},
+		},
+	})
+}

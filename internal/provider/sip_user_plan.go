@@ -63,7 +63,7 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if moving && known(planned) && !pw.wo.IsNull() && !pw.version.IsUnknown() && pw.version.Equal(pw.priorVersion) {
 		// Known only at apply, the login is checked by the apply's own plan,
 		// before anything is sent.
-		renameNeedsNewVersion(priorID.ValueString(), planned.login.ValueString()).addError(&resp.Diagnostics)
+		renameNeedsNewVersion(priorID.ValueString(), planned.login.ValueString()).blocksPlan().addError(&resp.Diagnostics)
 		return
 	}
 	if !creating && digestsChanged(ctx, req.Private) {
@@ -97,7 +97,7 @@ func usableLogin(login types.String, diags *diag.Diagnostics) bool {
 	for i, r := range []rune(login.ValueString()) {
 		alphanum := r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 		if !alphanum && !strings.ContainsRune(loginMarks, r) {
-			loginNotUsable(login.ValueString(), r, i+1).addError(diags, path.Root("login"))
+			loginNotUsable(login.ValueString(), r, i+1).blocksPlan().addError(diags, path.Root("login"))
 			return false
 		}
 	}
@@ -124,7 +124,7 @@ func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.Modi
 	creating := req.State.Raw.IsNull()
 	noPassword := pw.password.IsNull() && pw.wo.IsNull()
 	if creating && noPassword {
-		missingPassword().addError(&resp.Diagnostics, path.Root("password_wo"))
+		missingPassword().blocksPlan().addError(&resp.Diagnostics, path.Root("password_wo"))
 		return
 	}
 	if !creating && noPassword && pw.prior.IsNull() {
@@ -208,7 +208,7 @@ func (r *sipUserResource) checkStrength(ctx context.Context, req resource.Modify
 	switch {
 	case w == notWeak:
 	case r.data.passwordPolicy == policyEnforce:
-		weakPassword(w, true).addError(diags, path.Root(sent.attribute))
+		weakPassword(w, true).blocksPlan().addError(diags, path.Root(sent.attribute))
 	default:
 		weakPassword(w, false).addWarning(diags, path.Root(sent.attribute))
 	}
@@ -250,7 +250,7 @@ func (r *sipUserResource) checkLogin(ctx context.Context, planned, prior userKey
 	switch {
 	case !checked:
 	case errors.Is(err, opentact.ErrNotFound):
-		connectionNotFound(connection, err, r.client.BaseURL()).addError(diags, path.Root("sip_connection_uuid"))
+		connectionNotFound(connection, err, r.client.BaseURL()).blocksPlan().addError(diags, path.Root("sip_connection_uuid"))
 	case err != nil:
 		r.checkFailed(connection, err, diags)
 	case holder == nil || holder.UUID == self:
@@ -272,14 +272,14 @@ func (r *sipUserResource) checkHolder(planned, prior userKey, holder string, dia
 	}
 	switch {
 	case len(cycle) == 1:
-		loginSwap(holder, login, connection).addError(diags, path.Root("login"))
+		loginSwap(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
 	case len(cycle) > 1:
-		loginRotation(prior.key(), cycle).addError(diags, path.Root("login"))
+		loginRotation(prior.key(), cycle).blocksPlan().addError(diags, path.Root("login"))
 	case state == handedOver:
 	case state == intended:
-		loginHandedOnUnordered(holder, login, connection).addError(diags, path.Root("login"))
+		loginHandedOnUnordered(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
 	default:
-		loginTaken(holder, login, connection, !prior.connection.IsNull()).addError(diags, path.Root("login"))
+		loginTaken(holder, login, connection, !prior.connection.IsNull()).blocksPlan().addError(diags, path.Root("login"))
 	}
 }
 
@@ -293,11 +293,11 @@ func (r *sipUserResource) checkFailed(connection string, err error, diags *diag.
 	switch {
 	case apiErr != nil && apiErr.Enveloped && errors.Is(err, opentact.ErrAuth):
 		if _, said := r.data.skipWarned.LoadOrStore(planRefused, true); !said {
-			tokenRefused(apiErr.Status, connection, r.data.tokenFromEnv).addError(diags)
+			tokenRefused(apiErr.Status, connection, r.data.tokenFromEnv).blocksPlan().addError(diags)
 		}
 	case errors.Is(err, opentact.ErrUnreachable) || errors.Is(err, opentact.ErrCertificate):
 		if _, said := r.data.skipWarned.LoadOrStore(planRefused, true); !said {
-			apiUnreachable(err).addError(diags)
+			apiUnreachable(err).blocksPlan().addError(diags)
 		}
 	default:
 		if _, warned := r.data.skipWarned.LoadOrStore(connection, true); !warned {
