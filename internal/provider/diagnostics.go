@@ -327,6 +327,11 @@ func loginTaken(holder, login, connection string, renaming bool) text {
 		"Otherwise choose another login. (If this address is that user, marked with terraform taint, run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)"}
 }
 
+func loginTwice(login, connection string) text {
+	return text{"SIP login taken twice in this configuration", fmt.Sprintf("Another resource of this configuration also creates or renames a user onto login %q on SIP connection %s: "+
+		"logins are unique on a connection, so the apply would make one of them and fail the other. Give each resource its own login.", login, connection)}
+}
+
 func loginSwap(holder, login, connection string) text {
 	return text{"SIP logins swapped in one apply", fmt.Sprintf("SIP user %s gives login %q on SIP connection %s up in this plan, but takes this resource's current login in exchange: "+
 		"a swap of two logins cannot happen in one apply, since each login is held until the other is free (and depends_on between the two would be a cycle). "+

@@ -108,3 +108,31 @@ func (h *handovers) handedOn(key loginKey) bool {
 	ho, ok := h.byLogin[key]
 	return ok && ho.checked
 }
+
+// claims are the logins that the plans of this process create or rename
+// users onto: two resources of one configuration taking the same login on
+// the same connection would make one user and fail the other at apply, so
+// the later plan fails. A claimant is the uuid of the user a plan starts
+// from (for the create half of a replacement, the user it replaces), or ""
+// for a new user: within one process Terraform plans each resource once, so
+// a second claim, by anyone or by another new user, is another resource.
+type claims struct {
+	mu      sync.Mutex
+	byLogin map[loginKey]string
+}
+
+// claim records that claimant's plan takes key, and reports false when
+// another resource's plan took it first.
+func (c *claims) claim(key loginKey, claimant string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byLogin == nil {
+		c.byLogin = map[loginKey]string{}
+	}
+	first, taken := c.byLogin[key]
+	if !taken {
+		c.byLogin[key] = claimant
+		return true
+	}
+	return first == claimant && claimant != ""
+}

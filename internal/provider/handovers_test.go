@@ -54,3 +54,26 @@ func TestHandovers(t *testing.T) {
 		t.Fatalf("a loop that does not come back to mine: %v", c)
 	}
 }
+
+// Claims: the first plan to take a login has it; another resource's plan
+// (another user's uuid, or a second new user) is refused; the same user
+// planning again (the create half of its own replacement) is not.
+func TestClaims(t *testing.T) {
+	key := loginKey{"c", "same0001"}
+	var c claims
+	if !c.claim(key, "") {
+		t.Fatal("the first claim was refused")
+	}
+	if c.claim(key, "") {
+		t.Fatal("a second new user took the same login")
+	}
+	if c.claim(key, "u1") {
+		t.Fatal("a rename onto a login a new user takes was allowed")
+	}
+	if !c.claim(loginKey{"d", "same0001"}, "u1") {
+		t.Fatal("the same login on another connection was refused")
+	}
+	if !c.claim(loginKey{"d", "same0001"}, "u1") {
+		t.Fatal("the same user claiming again was refused")
+	}
+}

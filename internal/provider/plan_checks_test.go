@@ -902,3 +902,44 @@ resource "opentact_sip_user" %q {
 		},
 	})
 }
+
+// Two resources of one configuration that would take the same login on the
+// same connection: the plan fails on whichever plans second, naming the
+// login, and nothing is written. The same login on another connection is
+// fine.
+func TestAccPlanChecks_sameLoginTwice(t *testing.T) {
+	api := newTestAPI(t)
+	other := api.emu.AddConnection("other")
+	var diags planDiagnostics
+	user := func(name, connection, login string) string {
+		return fmt.Sprintf(`
+resource "opentact_sip_user" %q {
+  sip_connection_uuid = %q
+  login               = %q
+  password            = "Tq8#vN2!rZ5@kW7x"
+}
+`, name, connection, login)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   diags.reset,
+				Config:      api.provider() + user("a", api.connection, "twin0001") + user("b", api.connection, "twin0001"),
+				ExpectError: inOutput("SIP login taken twice in this configuration", `login "twin0001"`),
+			},
+			{
+				PreConfig: func() {
+					if n := writes(api); n != 0 {
+						t.Fatalf("the failed plan made %d write calls", n)
+					}
+					if err := diags.expectOne(tfprotov6.DiagnosticSeverityError, "SIP login taken twice in this configuration", "login", "twin0001", api.connection); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: api.provider() + user("a", api.connection, "twin0001") + user("b", other, "twin0001"),
+			},
+		},
+	})
+}

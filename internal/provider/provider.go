@@ -427,8 +427,10 @@ type providerData struct {
 	// connections whose check was skipped (one warning each), and
 	// planRefused (one error for the whole plan).
 	skipWarned sync.Map
-	// handovers are the logins that this configuration's plans give up.
+	// handovers are the logins that this configuration's plans give up,
+	// claims the ones they take.
 	handovers handovers
+	claims    claims
 }
 
 // providerDataFrom takes the data that Configure stored; nil data means the

@@ -133,15 +133,18 @@ func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.Modi
 	if r.data == nil {
 		return
 	}
-	handingOver := !creating && known(planned)
-	if handingOver {
+	self := priorID.ValueString()
+	if creating {
+		self = priorUserID(ctx, req.Private)
+	}
+	if known(planned) && !r.data.claims.claim(planned.key(), self) {
+		loginTwice(planned.login.ValueString(), planned.connection.ValueString()).blocksPlan().addError(&resp.Diagnostics, path.Root("login"))
+		return
+	}
+	if !creating && known(planned) {
 		r.data.handovers.intend(prior.key(), priorID.ValueString(), planned.key())
 	}
 	if r.data.planChecks {
-		self := priorID.ValueString()
-		if creating {
-			self = priorUserID(ctx, req.Private)
-		}
 		r.checkLogin(ctx, planned, prior, self, &resp.Diagnostics)
 	}
 }
