@@ -32,7 +32,8 @@ variable "sip_passwords" {
 }
 
 locals {
-  # Keyed by a name that never changes: a new login is an in-place rename.
+  # Keyed by a name that never changes: a new login is an in-place rename
+  # (with password_wo, raise password_wo_version with it).
   phones = {
     reception = { mac = "0004f2a1b2c3", login = "desk.reception", label = "Reception" }
     warehouse = { mac = "0004f2d4e5f6", login = "desk.warehouse", label = "Warehouse" }

@@ -166,14 +166,14 @@ const digestMarkBytes = 2
 // the lower-cased hex digests. Whoever holds ha1 can register as the user,
 // and a longer hash would let whoever holds the mark test password guesses
 // offline; two bytes narrow a guess list only 65,536-fold and miss one
-// change in 65,536. "" when the answer carried no digests.
+// change in 65,536. "" when the answer did not carry both digests.
 func digestMark(uuid string, ha1, ha1b json.RawMessage) string {
 	d1, err1 := stringOrNumber(ha1)
 	d2, err2 := stringOrNumber(ha1b)
-	if err1 != nil || err2 != nil || d1 == "" && d2 == "" {
-		return ""
+	if err1 != nil || err2 != nil || d1 == "" || d2 == "" {
+		return "" // a half answer would read as a change against a whole one
 	}
-	sum := sha256.Sum256([]byte(uuid + "\x00" + strings.ToLower(d1) + "\x00" + strings.ToLower(d2)))
+	sum := sha256.Sum256([]byte(strings.ToLower(uuid) + "\x00" + strings.ToLower(d1) + "\x00" + strings.ToLower(d2)))
 	return hex.EncodeToString(sum[:digestMarkBytes])
 }
 

@@ -219,6 +219,12 @@ func TestDigestMark(t *testing.T) {
 	if got := user(id, "", "").DigestMark; got != "" {
 		t.Errorf("an answer without digests gives %q, want none", got)
 	}
+	if got := user(id, ha1, "").DigestMark; got != "" {
+		t.Errorf("an answer with ha1 alone gives %q, want none (a half answer is no comparison)", got)
+	}
+	if got := user(strings.ToUpper(id), ha1, ha1b).DigestMark; got != mark {
+		t.Errorf("the uuid in upper case gives %q, want %q", got, mark)
+	}
 }
 
 // The connection's registrar fields are read as the emulator renders them

@@ -227,7 +227,7 @@ func passwordChangedOutside(id, login string, writeOnly bool) text {
 func renameNeedsNewVersion(id, login string) text {
 	return text{"New password_wo_version needed", fmt.Sprintf("This plan renames or moves SIP user %s to login %q. The API keeps only digests of the password, which derive from the login and the realm, "+
 		"so the new login needs the password again; but password_wo is not in the state, and a value generated on every run would not be the one your secret store (and the phone) holds. "+
-		"Raise password_wo_version in the same change, with password_wo set to the password the phone is to use.", id, login)}
+		"Raise password_wo_version in the same change, with password_wo set to the password the phone is to use (password_wo_version must not be in lifecycle ignore_changes).", id, login)}
 }
 
 func phonesNeedPassword(id string) text {
@@ -377,6 +377,12 @@ func apiUnreachable(err error) text {
 	}
 	return text{"OpenTact API unreachable", fmt.Sprintf("The plan could not reach the API to check new logins: %s%s\n\n"+
 		"To plan without the API (offline), set plan_checks = false in the provider block, or OPENTACT_PLAN_CHECKS=false.", err, remedyOf(err, fixedTime))}
+}
+
+func unknownPasswordReplaces() text {
+	return text{"SIP password unknown until apply", "This user is replaced, and its new password is known only at apply. With password_policy = \"enforce\" the apply checks it " +
+		"only once the old user may be deleted, so a weak password could leave no user at all. Give the password a value known at plan " +
+		"(or, to replace it as it is, set password_policy = \"warn\" for this apply)."}
 }
 
 func weakPassword(w weakness, enforced bool) text {

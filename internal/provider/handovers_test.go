@@ -2,7 +2,10 @@ package provider
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/opentact/terraform-provider-opentact/internal/opentact"
 )
 
 // The registry of planned hand-overs: a change counts once its own checks
@@ -75,5 +78,17 @@ func TestClaims(t *testing.T) {
 	}
 	if !c.claim(loginKey{"d", "same0001"}, "u1") {
 		t.Fatal("the same user claiming again was refused")
+	}
+}
+
+// A connection field the API answers in a form that cannot be read is null,
+// with a warning naming it; the rest of the connection is kept.
+func TestUnreadableConnectionFieldIsNullWithAWarning(t *testing.T) {
+	m, diags := sipConnectionOf(opentact.SIPConnection{UUID: "c", Name: "office", Unreadable: []string{"sip_connection.port"}})
+	if m == nil || !m.Port.IsNull() || m.Name.ValueString() != "office" {
+		t.Fatalf("model %+v", m)
+	}
+	if diags.HasError() || diags.WarningsCount() != 1 || !strings.Contains(diags.Warnings()[0].Detail(), "sip_connection.port") {
+		t.Fatalf("diagnostics %v, want one warning naming the port", diags)
 	}
 }

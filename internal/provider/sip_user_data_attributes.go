@@ -63,14 +63,14 @@ func sipConnectionAttributes() map[string]schema.Attribute {
 }
 
 // sipConnectionOf is the connection in a user's answer. A field the answer
-// has in a form that cannot be read (a port of "sip") is an error: a phone
-// configured with a null in its place would not register, and nothing would
-// say why.
+// has in a form that cannot be read (a port of "sip") is null, with a
+// warning naming it: a configuration that reads only the users keeps
+// working, and one that provisions phones can check for null (as the
+// provisioning example's postcondition does).
 func sipConnectionOf(c opentact.SIPConnection) (*sipConnectionModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if len(c.Unreadable) > 0 {
-		unreadableConnection(c.UUID, c.Unreadable).addError(&diags)
-		return nil, diags
+		unreadableConnection(c.UUID, c.Unreadable).addWarning(&diags)
 	}
 	m := &sipConnectionModel{
 		UUID:      types.StringValue(c.UUID),
@@ -88,5 +88,5 @@ func sipConnectionOf(c opentact.SIPConnection) (*sipConnectionModel, diag.Diagno
 
 func unreadableConnection(connection string, fields []string) text {
 	return text{"Unexpected answer from the OpenTact API", "The API's answer has " + strings.Join(fields, ", ") + " of SIP connection " + connection +
-		" in a form the provider cannot read (a port must be a number from 1 to 65535, is_active a boolean, ip a string). Please report this to OpenTact support."}
+		" in a form the provider cannot read (a port must be a number from 1 to 65535, is_active a boolean, ip a string), so they are null. Please report this to OpenTact support."}
 }

@@ -353,3 +353,61 @@ func TestAccPasswordStrength_neverInTheLog(t *testing.T) {
 		}},
 	})
 }
+
+// A replacement whose new password is known only at apply, with enforce:
+// the apply would plan the create again only after deleting the old user,
+// so a weak password would leave no user. The plan refuses it, and nothing
+// is written: the user is still there.
+func TestAccPasswordStrength_enforceRefusesAnUnknownReplacement(t *testing.T) {
+	api := newTestAPI(t)
+	t.Setenv("TF_VAR_pw", strongPass)
+	config := api.provider(`password_policy = "enforce"`) + fmt.Sprintf(`
+variable "pw" {
+  type      = string
+  sensitive = true
+}
+
+resource "terraform_data" "pw" {
+  input = var.pw
+}
+
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+  login               = "repl0001"
+  password            = terraform_data.pw.output
+  lifecycle {
+    replace_triggered_by = [terraform_data.pw]
+  }
+}
+`, api.connection)
+	var id string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
+			{
+				PreConfig: func() {
+					t.Setenv("TF_VAR_pw", strongPass+"-rotated")
+					api.emu.ResetRequests()
+				},
+				Config:      config,
+				ExpectError: inOutput("SIP password unknown until apply", "known only at apply", "terraform destroy -refresh=false"),
+			},
+			{
+				PreConfig: func() {
+					if n := writes(api); n != 0 {
+						t.Fatalf("the refused replacement made %d write calls", n)
+					}
+					if _, ok := api.emu.User(id); !ok {
+						t.Fatal("the user is gone")
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ExpectError:        inOutput("SIP password unknown until apply"),
+			},
+		},
+	})
+}

@@ -196,7 +196,15 @@ func (p passwords) sent(moving bool) sentPassword {
 // value unknown at plan is not checked: failing in the middle of an apply
 // helps no one.
 func (r *sipUserResource) checkStrength(ctx context.Context, req resource.ModifyPlanRequest, sent sentPassword, planned userKey, diags *diag.Diagnostics) {
-	if r.data == nil || r.data.passwordPolicy == policyOff || sent.attribute == "" || sent.value.IsUnknown() {
+	if r.data == nil || r.data.passwordPolicy == policyOff || sent.attribute == "" {
+		return
+	}
+	if sent.value.IsUnknown() {
+		// Checked by the apply's own plan; but the create half of a
+		// replacement is planned again only after the old user is deleted.
+		if r.data.passwordPolicy == policyEnforce && req.State.Raw.IsNull() && priorUserID(ctx, req.Private) != "" {
+			unknownPasswordReplaces().blocksPlan().addError(diags, path.Root(sent.attribute))
+		}
 		return
 	}
 	var hints []string

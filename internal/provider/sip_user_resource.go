@@ -266,6 +266,11 @@ func (r *sipUserResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	tflog.Debug(ctx, "modifying SIP user", map[string]any{"id": state.ID.ValueString(), "fields": patch.Fields()})
 	u, err := r.client.ModifyUser(ctx, state.ID.ValueString(), patch)
+	if err != nil && patch.Sends(opentact.FieldPassword) && !refused(err) {
+		// The password may have been set: the kept mark may be stale, and
+		// no mark is better than a false "changed outside Terraform".
+		resp.Diagnostics.Append(keepDigests(ctx, resp.Private, "")...)
+	}
 	if err != nil {
 		to := loginKey{plan.SIPConnectionUUID.ValueString(), plan.Login.ValueString()}
 		from := loginKey{state.SIPConnectionUUID.ValueString(), state.Login.ValueString()}
@@ -296,6 +301,13 @@ func (r *sipUserResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if err := r.client.DeleteUser(ctx, state.ID.ValueString(), state.SIPConnectionUUID.ValueString()); err != nil {
 		deleteFailed(err, op).addError(&resp.Diagnostics)
 	}
+}
+
+// refused reports whether the API itself refused a call, in its envelope
+// (not a 5xx): then the call did nothing.
+func refused(err error) bool {
+	var apiErr *opentact.APIError
+	return errors.As(err, &apiErr) && apiErr.Enveloped && !errors.Is(err, opentact.ErrServer) && !errors.Is(err, opentact.ErrRateLimit)
 }
 
 // ImportState takes the user's uuid (any case), "<sip_connection_uuid>/<login>",
