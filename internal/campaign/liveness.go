@@ -61,7 +61,7 @@ func onlyUnreachableReads(cmd *command) bool {
 	reads := map[string]bool{"OpenTact API unreachable": true, "Cannot read the SIP user": true, "Cannot list the SIP users": true, "Cannot find the SIP user": true}
 	errs := cmd.errors()
 	for _, d := range errs {
-		if !reads[d.Summary] || !(strings.Contains(d.Detail, "Nothing reached the API") || strings.Contains(d.Detail, "Nothing has reached the API")) {
+		if !reads[d.Summary] || !strings.Contains(d.Detail, "Nothing reached the API") && !strings.Contains(d.Detail, "Nothing has reached the API") {
 			return false
 		}
 	}

@@ -264,7 +264,7 @@ func (r *seedRun) remedy(ctx context.Context, name string, cmd *command) bool {
 	for _, d := range cmd.errors() {
 		key := addressKey.FindStringSubmatch(d.Address + `[""]`)[1]
 		unknown := d.Summary == "SIP user creation outcome unknown"
-		if !unknown && !(d.Summary == "Cannot create the SIP user" && r.unsettled[key]) {
+		if !unknown && (d.Summary != "Cannot create the SIP user" || !r.unsettled[key]) {
 			continue
 		}
 		u := r.m.byKey(key)

@@ -94,7 +94,7 @@ func NewSchedule(seed uint64) Schedule {
 // Login is user i's login in a seed, after r renames: 7 to 15 characters,
 // unique in the seed.
 func Login(seed uint64, i, renames int) string {
-	return fmt.Sprintf("d%02d.%c%03d", i, 'a'+rune(renames), seed%1000)
+	return fmt.Sprintf("d%02d.%c%03d", i, "abcdefghijklmnopqrstuvwxyz"[renames%26], seed%1000)
 }
 
 // Describe is a one-line account of a schedule.

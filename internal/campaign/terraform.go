@@ -24,18 +24,16 @@ type Diagnostic struct {
 
 // command is one CLI command run, and what came of it.
 type command struct {
-	n        int
-	name     string
-	args     []string
-	exit     int
-	started  time.Time
-	took     time.Duration
-	stdout   string
-	stderr   string
-	logFile  string
-	diags    []Diagnostic
-	excused  string // why a failure is allowed, when it is
-	failures []string
+	n       int
+	name    string
+	args    []string
+	exit    int
+	started time.Time
+	took    time.Duration
+	stdout  string
+	stderr  string
+	logFile string
+	diags   []Diagnostic
 }
 
 func (c *command) errors() []Diagnostic {

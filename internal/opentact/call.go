@@ -388,8 +388,8 @@ var jsonEscape = regexp.MustCompile(`\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F
 func unescapeJSON(s string) string {
 	return jsonEscape.ReplaceAllStringFunc(s, func(e string) string {
 		hex := func(from int) rune {
-			n, _ := strconv.ParseUint(e[from:from+4], 16, 32)
-			return rune(n)
+			n, _ := strconv.ParseUint(e[from:from+4], 16, 16) // four hex digits: at most 0xFFFF
+			return rune(n)                                    //nolint:gosec // bounded by bitSize 16 above
 		}
 		switch {
 		case len(e) == 12:
