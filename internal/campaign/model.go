@@ -87,6 +87,7 @@ var phases = []struct {
 		for _, u := range m.some(4) {
 			u.renames++
 			u.login = Login(m.seed, u.idx, u.renames)
+			u.newVersionIfWriteOnly()
 		}
 	}},
 	{"rotate", func(m *model) {
@@ -98,6 +99,7 @@ var phases = []struct {
 	{"move", func(m *model) {
 		for _, u := range m.some(4) {
 			u.conn = 1 - u.conn
+			u.newVersionIfWriteOnly()
 		}
 		for _, u := range m.users {
 			u.present = true // the last two users are created now
@@ -238,4 +240,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// newVersionIfWriteOnly raises a password_wo user's version, as a rename or
+// move of it needs (the same password, sent again for the new login).
+func (u *user) newVersionIfWriteOnly() {
+	if u.wo {
+		u.version++
+	}
 }
