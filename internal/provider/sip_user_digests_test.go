@@ -27,6 +27,21 @@ const (
 	configuredPassword    = "Kq7#vT2!mZr9@Lx4pW8$"
 )
 
+// writeOnlyRefused asserts what a CLI before 1.11, which has no write-only
+// arguments, does with password_wo: the plan fails saying what to use
+// instead, and nothing reaches the API.
+func writeOnlyRefused(t *testing.T, api *testAPI) {
+	t.Helper()
+	t.Cleanup(api.noAPICalls(t))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      api.userConfig("  login = \"drft0wo1\"\n  password_wo = \"Kq7#vT2!mZr9@Lx4pW8$\"\n  password_wo_version = 1"),
+			ExpectError: inOutput("password_wo needs Terraform 1.11 or OpenTofu 1.11"),
+		}},
+	})
+}
+
 // userID is the id of the resource at addr in state.
 func userID(s *terraform.State) string { return s.RootModule().Resources[addr].Primary.ID }
 
@@ -124,10 +139,11 @@ func TestAccDigests_classicPasswordChangedOutside(t *testing.T) {
 // warn, naming the user and password_wo_version, and send nothing; a new
 // version sends the configured password and silences it.
 func TestAccDigests_writeOnlyPasswordChangedOutside(t *testing.T) {
-	if !cliAtLeast(t, "1.11.0") {
-		t.Skip("password_wo needs Terraform 1.11")
-	}
 	api := newTestAPI(t)
+	if !cliAtLeast(t, "1.11.0") {
+		writeOnlyRefused(t, api)
+		return
+	}
 	var diags planDiagnostics
 	var id string
 	t.Setenv("TF_VAR_pw", configuredPassword)
@@ -233,10 +249,11 @@ func TestAccDigests_importedUserIsNotFlagged(t *testing.T) {
 // plan, on the resource, with nothing written; with a new version it
 // applies and the phone's password is the configured one.
 func TestAccDigests_writeOnlyRenameNeedsNewVersion(t *testing.T) {
-	if !cliAtLeast(t, "1.11.0") {
-		t.Skip("password_wo needs Terraform 1.11")
-	}
 	api := newTestAPI(t)
+	if !cliAtLeast(t, "1.11.0") {
+		writeOnlyRefused(t, api)
+		return
+	}
 	t.Setenv("TF_VAR_pw", configuredPassword)
 	config := func(login string, version int) string {
 		return api.provider() + "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n" + fmt.Sprintf(`
