@@ -470,7 +470,7 @@ func TestAccPlanChecks_raceAtApplyFailsAtOnce(t *testing.T) {
 					api.emu.ResetRequests()
 					api.emu.InjectFault(emulator.Fault{Method: "PATCH", Hang: true})
 				},
-				Config:      config("race0002", "race0001"),
+				Config: config("race0002", "race0001"),
 				// Whether this process planned x's rename before y's create
 				// met the 409 is Terraform's order: the message names
 				// depends_on either way.
