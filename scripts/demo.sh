@@ -14,7 +14,9 @@ write_cli_config
 cp "$repo/examples/demo/main.tf" "$work/"
 cd "$work"
 echo "==> emulator at $OPENTACT_BASE_URL; applying examples/demo with $("$cli" version | sed -n 1p)"
-"$cli" apply -auto-approve -input=false -no-color -compact-warnings
+"$cli" apply -auto-approve -input=false -no-color -compact-warnings | tee "$work/apply.log"
+warnings=$(unexpected_warnings "$work/apply.log")
+if [[ -n $warnings ]]; then echo "demo: the apply warned: $warnings" >&2; exit 1; fi
 echo "==> outputs"
 "$cli" output -no-color
 echo "==> a second plan must be empty"

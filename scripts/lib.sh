@@ -63,6 +63,22 @@ TFRC
   export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
 }
 
+# unexpected_warnings LOG [SUMMARY...] prints the summary of each warning in
+# LOG, a CLI's output in full or with -compact-warnings (colours or not), but
+# for the SUMMARYs and the one every run with a dev_overrides CLI
+# configuration gets (which the docs name).
+unexpected_warnings() {
+  local log=$1 allowed=(-e 'Provider development overrides are in effect') summary
+  shift
+  for summary in "$@"; do allowed+=(-e "$summary"); done
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+    /Warning: / { sub(/.*Warning: /, ""); print; next }
+    /^Warnings:$/ { compact = 1; next }
+    compact && /^- / { print substr($0, 3); next }
+    compact && /^To see the full warning notes/ { compact = 0 }' |
+    { grep -v -x -F "${allowed[@]}" || true; }
+}
+
 # emulator_call METHOD PATH [JSON] sends one request to the emulator with the
 # token and prints the answer's body; it fails on a status other than 2xx.
 # It speaks HTTP/1.0 over bash's /dev/tcp, so no curl is needed.

@@ -1,4 +1,5 @@
-# Write the resource blocks for the import blocks:
+# Write the resource blocks for the import blocks (Terraform warns that config
+# generation is experimental):
 terraform plan -generate-config-out=generated.tf
 # Review generated.tf, then adopt the users, unchanged:
 terraform apply

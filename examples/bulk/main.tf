@@ -4,8 +4,7 @@ terraform {
 
   required_providers {
     opentact = {
-      source  = "opentact/opentact"
-      version = "~> 0.1"
+      source = "opentact/opentact"
     }
   }
 }

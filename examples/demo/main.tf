@@ -24,10 +24,12 @@ variable "sip_password" {
 }
 
 locals {
+  # Keyed by a name that never changes, not by the login: a new login is then
+  # an update of the same user, not a new user in its place.
   desks = {
-    "desk.alice" = { first_name = "Alice", last_name = "Doe", email = "alice@example.com" }
-    "desk.bob"   = { first_name = "Bob", last_name = "Roe", email = "bob@example.com" }
-    "desk.carol" = { first_name = "Carol", last_name = "Poe", email = "carol@example.com" }
+    alice = { login = "desk.alice", first_name = "Alice", last_name = "Doe", email = "alice@example.com" }
+    bob   = { login = "desk.bob", first_name = "Bob", last_name = "Roe", email = "bob@example.com" }
+    carol = { login = "desk.carol", first_name = "Carol", last_name = "Poe", email = "carol@example.com" }
   }
 }
 
@@ -35,7 +37,7 @@ resource "opentact_sip_user" "desk" {
   for_each = local.desks
 
   sip_connection_uuid = var.sip_connection_uuid
-  login               = each.key
+  login               = each.value.login
   password_wo         = var.sip_password
   password_wo_version = 1
   first_name          = each.value.first_name
@@ -51,7 +53,7 @@ data "opentact_sip_users" "desks" {
 }
 
 output "user_ids" {
-  value = { for login, u in opentact_sip_user.desk : login => u.id }
+  value = { for name, u in opentact_sip_user.desk : name => u.id }
 }
 
 output "listed_users" {

@@ -1,8 +1,9 @@
 terraform {
   required_providers {
     opentact = {
-      source  = "opentact/opentact"
-      version = "~> 0.1"
+      source = "opentact/opentact"
+      # No release is published yet, so there is no version to pin. Once the
+      # Registry has one, add a constraint such as version = "~> 0.1".
     }
   }
 }

@@ -8,8 +8,7 @@ terraform {
 
   required_providers {
     opentact = {
-      source  = "opentact/opentact"
-      version = "~> 0.1"
+      source = "opentact/opentact"
     }
   }
 }

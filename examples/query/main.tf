@@ -3,8 +3,7 @@
 terraform {
   required_providers {
     opentact = {
-      source  = "opentact/opentact"
-      version = "~> 0.1"
+      source = "opentact/opentact"
     }
   }
 }
