@@ -13,7 +13,8 @@
 #     CLI configuration: the bulk (CSV) example applied, its passwords checked,
 #     re-planned empty, one user rotated, destroyed; the troubleshooting
 #     guide's log command; the GitOps guide's pipeline scripts (plan -out,
-#     apply of the saved plan, drift job exit 0 then 2); adoption with
+#     apply of the saved plan, drift job exit 0 then 2), and its way to try
+#     them offline (make mirror, then the scripts as written); adoption with
 #     `plan -generate-config-out`; adoption with `terraform query
 #     -generate-config-out` under Terraform 1.15.0; the phone provisioning
 #     example applied (each phone's file rendered with the registrar of the
@@ -247,17 +248,13 @@ check_debug_log() {
 }
 
 # The GitOps guide's pipeline, job by job, as its scripts run in CI. Init
-# needs an installable provider: a filesystem mirror holds the provider built
-# from this tree under the version of the release being prepared (the first
-# heading of CHANGELOG.md), so the examples' version constraint is checked
-# too.
+# needs an installable provider: `make mirror`'s filesystem mirror holds the
+# provider built from this tree under the version of the release being
+# prepared.
 check_gitops() {
-  local dir=$work/gitops version mirror code
-  version=$(sed -n -E '1,/^## /s/^## ([0-9][^ ]*).*/\1/p' "$repo/CHANGELOG.md" | sed -n 1p)
-  mirror=$work/mirror/registry.terraform.io/opentact/opentact/$version/$(go env GOOS)_$(go env GOARCH)
-  mkdir -p "$mirror"
-  cp "$work/bin/terraform-provider-opentact" "$mirror/terraform-provider-opentact_v$version"
-  printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/opentact/opentact"]\n  }\n}\n' "$work/mirror" >"$work/mirror.tfrc"
+  local dir=$work/gitops code version
+  quietly "$work/mirror.log" "$repo/scripts/mirror.sh" "$work/mirror"
+  version=$(sed -n -E 's/^opentact ([^ ]*) .*/\1/p' "$work/mirror.log")
   cp -R "$repo/examples/gitops" "$dir"
   cd "$dir"
   local secrets='{"alice":"alice-ci-pw-Rt6wQ9zK2m","bob":"bob-ci-pw-Fy3bP8nD5s"}'
@@ -266,7 +263,7 @@ check_gitops() {
   pipeline_job plan.log ci/plan.sh "$secrets" || fail_with plan.log "gitops: ci/plan.sh failed"
   [[ -s tfplan ]] || fail_with plan.log "gitops: ci/plan.sh saved no plan"
   ! "$cli" show -json tfplan | grep 'ci-pw' >/dev/null || fail_with /dev/null "gitops: the saved plan holds a password"
-  ok "gitops: ci/plan.sh (pull request) saves tfplan with version $version from the constraint; the plan file holds no password"
+  ok "gitops: ci/plan.sh (pull request) saves tfplan with the mirror's $version; the plan file holds no password"
 
   # Merge: the saved plan needs the ephemeral variable again.
   ! pipeline_job apply.log ci/apply.sh || fail_with apply.log "gitops: the saved plan applied without its ephemeral variable"
@@ -290,11 +287,35 @@ check_gitops() {
   # The claim the ephemeral variables rest on: without ephemeral = true, the
   # value is in the saved plan.
   sed -i.orig '/^  ephemeral = true$/d' main.tf
-  TF_CLI_CONFIG_FILE=$work/mirror.tfrc quietly plan.log "$cli" plan -input=false -no-color -out=plain.tfplan -var "sip_passwords=$secrets"
+  TF_CLI_CONFIG_FILE=$work/mirror/cli.tfrc quietly plan.log "$cli" plan -input=false -no-color -out=plain.tfplan -var "sip_passwords=$secrets"
   "$cli" show -json plain.tfplan | grep 'alice-ci-pw' >/dev/null || fail_with /dev/null "gitops: a non-ephemeral variable's value was not found in the plan file: the plan-file check above proves nothing"
   mv main.tf.orig main.tf
   ok "gitops: control: without ephemeral = true, the password is in the plan file"
   cd "$repo"
+}
+
+# The GitOps guide's way to try the pipeline offline
+# (examples/gitops/try-offline.sh), run as written but for what a script must
+# change: the emulator's address and token (by substitutions that fail if
+# the text changes shape), and HOME, a temp dir (Go's caches stay where they
+# are). It runs under bash -e, so a job that fails, or a drift job that finds
+# changes, fails the check.
+check_gitops_offline() {
+  local snippet=$work/try-offline.sh home=$work/home n
+  cp "$repo/examples/gitops/try-offline.sh" "$snippet"
+  substitute "$snippet" "http://127.0.0.1:8080" "$OPENTACT_BASE_URL" 1
+  substitute "$snippet" "OPENTACT_TOKEN=emulator-token" "OPENTACT_TOKEN=$OPENTACT_TOKEN" 1
+  mkdir -p "$home"
+  (cd "$repo" && env -u TF_CLI_CONFIG_FILE HOME="$home" GOPATH="$(go env GOPATH)" GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" \
+    PATH="$work/clibin:$PATH" bash -euo pipefail -x "$snippet") >"$work/try-offline.log" 2>&1 ||
+    fail_with "$work/try-offline.log" "gitops offline: a step of examples/gitops/try-offline.sh failed"
+  no_warnings "$work/try-offline.log" "gitops offline" 'Incomplete lock file information for providers'
+  grep -q 'Apply complete! Resources: 2 added, 0 changed, 0 destroyed' "$work/try-offline.log" || fail_with "$work/try-offline.log" "gitops offline: the apply did not create the 2 users"
+  grep -q 'No changes' "$work/try-offline.log" || fail_with "$work/try-offline.log" "gitops offline: the drift job did not say No changes"
+  grep -q 'Installed opentact/opentact' "$work/try-offline.log" || fail_with "$work/try-offline.log" "gitops offline: init did not install the provider from the mirror"
+  n=$(emulator_call GET /_emulator/stats | grep -oE '"users": *[0-9]+' | grep -oE '[0-9]+$' || true)
+  [[ $n == 2 ]] || fail_with "$work/try-offline.log" "gitops offline: the emulator holds $n users, not the configuration's 2"
+  ok "gitops offline: the guide's commands as written (make mirror, the secrets, ci/plan.sh with init from the mirror, ci/apply.sh, ci/drift.sh exit 0; no warning but the lock file's)"
 }
 
 # pipeline_job LOG SCRIPT [SECRETS] runs a pipeline script as the workflow
@@ -303,7 +324,7 @@ check_gitops() {
 pipeline_job() {
   local log=$1 script=$2 secrets=${3:-} code=0
   (
-    export PATH="$work/clibin:$PATH" TF_CLI_CONFIG_FILE=$work/mirror.tfrc TF_IN_AUTOMATION=1 TF_CLI_ARGS=-no-color
+    export PATH="$work/clibin:$PATH" TF_CLI_CONFIG_FILE=$work/mirror/cli.tfrc TF_IN_AUTOMATION=1 TF_CLI_ARGS=-no-color
     if [[ -n $secrets ]]; then export TF_VAR_sip_passwords=$secrets; fi
     "$script"
   ) >"$log" 2>&1 || code=$?
@@ -535,6 +556,8 @@ start_emulator
 check_bulk
 restart_emulator
 check_gitops
+restart_emulator
+check_gitops_offline
 restart_emulator
 check_generate_config
 restart_emulator
