@@ -86,20 +86,21 @@ func TestAccSIPUser_unusableLoginRefusedAtRename(t *testing.T) {
 				ExpectError: inOutput("Login not usable by SIP phones", `"good 001"`, "has a space at character 5", allowedSet),
 			},
 			{
-				Config:   config("good0001"),
-				PlanOnly: true,
-				Check: func(*terraform.State) error {
+				// What the refused rename did, before this step's own
+				// plans (a PlanOnly step runs no Check).
+				PreConfig: func() {
 					if n := writes(api); n != 0 {
-						return fmt.Errorf("the refused rename made %d write calls", n)
+						t.Errorf("the refused rename made %d write calls", n)
 					}
 					if n := api.emu.CountRequests("GET", listPath(api.connection)); n != 0 {
-						return fmt.Errorf("the refused rename made %d list calls: the check must come before the plan checks", n)
+						t.Errorf("the refused rename made %d list calls: the check must come before the plan checks", n)
 					}
 					if u, ok := api.emu.User(id); !ok || u.Login != "good0001" {
-						return fmt.Errorf("the managed user is now %+v", u)
+						t.Errorf("the managed user is now %+v", u)
 					}
-					return nil
 				},
+				Config:   config("good0001"),
+				PlanOnly: true,
 			},
 		},
 	})

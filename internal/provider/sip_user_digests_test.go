@@ -188,7 +188,9 @@ resource "opentact_sip_user" "test" {
 				PreConfig: diags.reset,
 				Config:    config(2),
 				PlanOnly:  true,
-				Check:     func(*terraform.State) error { return diags.none() },
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					apiPlanCheck(diags.none),
+				}},
 			},
 		},
 	})
@@ -203,16 +205,17 @@ func TestAccDigests_ownChangesAreNotDrift(t *testing.T) {
 	config := func(login, password string) string {
 		return api.userConfig(fmt.Sprintf("  login = %q\n  password = %q", login, password))
 	}
-	silent := func() error { return diags.none() }
+	// A PlanOnly step runs no Check: its plans are checked by a plan check.
+	silent := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{apiPlanCheck(diags.none)}}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{Config: config("drft0003", configuredPassword)},
 			{Config: config("drft0004", configuredPassword), PreConfig: diags.reset},
-			{Config: config("drft0004", configuredPassword), PlanOnly: true, Check: func(*terraform.State) error { return silent() }},
+			{Config: config("drft0004", configuredPassword), PlanOnly: true, ConfigPlanChecks: silent},
 			{Config: config("drft0004", configuredPassword+"x"), PreConfig: diags.reset},
-			{Config: config("drft0004", configuredPassword+"x"), PlanOnly: true, Check: func(*terraform.State) error { return silent() }},
+			{Config: config("drft0004", configuredPassword+"x"), PlanOnly: true, ConfigPlanChecks: silent},
 		},
 	})
 }
@@ -239,7 +242,9 @@ func TestAccDigests_importedUserIsNotFlagged(t *testing.T) {
 				},
 				Config:   importConfig,
 				PlanOnly: true,
-				Check:    func(*terraform.State) error { return importDiags.none() },
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					apiPlanCheck(importDiags.none),
+				}},
 			},
 		},
 	})
