@@ -1,0 +1,236 @@
+package provider_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+)
+
+// How the commands and lifecycle settings the password guide names meet a
+// password changed outside Terraform (issue 28's mark in the private state).
+
+// outsidePasswordKept checks that the API still holds the password set
+// outside.
+func (a *testAPI) outsidePasswordKept(id *string) apiPlanCheck {
+	return func() error {
+		if u, ok := a.emu.User(*id); !ok || u.Password != outsidePassword {
+			return fmt.Errorf("the password set outside Terraform was replaced")
+		}
+		return nil
+	}
+}
+
+// lifecycle { ignore_changes = [password] } keeps the password set outside:
+// the plan is empty, says nothing, and sends nothing.
+func TestAccDigests_ignoreChangesKeepsOutsidePassword(t *testing.T) {
+	api := newTestAPI(t)
+	var diags planDiagnostics
+	var id string
+	config := api.userConfig(fmt.Sprintf("  login = \"drft0011\"\n  password = %q\n  lifecycle {\n    ignore_changes = [password]\n  }", configuredPassword))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
+			{
+				PreConfig: func() { api.changePasswordOutside(t, &id)(); diags.reset() },
+				Config:    config,
+				PlanOnly:  true, // fails on a non-empty plan
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					apiPlanCheck(diags.none),
+					apiPlanCheck(api.noPasswordSent),
+					api.outsidePasswordKept(&id),
+				}},
+			},
+		},
+	})
+}
+
+// terraform plan -refresh=false sees only what the state holds: after an
+// outside change that no refresh has read, the plan is empty and silent.
+func TestAccDigests_refreshFalseSeesOnlyTheState(t *testing.T) {
+	api := newTestAPI(t)
+	var diags planDiagnostics
+	var id string
+	config := api.userConfig(fmt.Sprintf("  login = \"drft0012\"\n  password = %q", configuredPassword))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		AdditionalCLIOptions:     &resource.AdditionalCLIOptions{Plan: resource.PlanOptions{NoRefresh: true}},
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
+			{
+				PreConfig: func() { api.changePasswordOutside(t, &id)(); diags.reset() },
+				Config:    config,
+				PlanOnly:  true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					apiPlanCheck(diags.none),
+					api.outsidePasswordKept(&id),
+				}},
+			},
+		},
+	})
+}
+
+// terraform apply -refresh-only records the change (the classic password
+// leaves the state); the next plan sends the configured password again,
+// with the warning. (Terraform shows no provider warning in a refresh-only
+// apply, though it asks the provider to plan: the recorder sees it, so this
+// test does not count the refresh's diagnostics.)
+func TestAccDigests_refreshOnlyRecordsIt(t *testing.T) {
+	api := newTestAPI(t)
+	var diags planDiagnostics
+	var id string
+	config := api.userConfig(fmt.Sprintf("  login = \"drft0013\"\n  password = %q", configuredPassword))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
+			{
+				PreConfig:    func() { api.changePasswordOutside(t, &id)(); diags.reset() },
+				RefreshState: true,
+				Check: func(s *terraform.State) error {
+					if pw, ok := s.RootModule().Resources[addr].Primary.Attributes["password"]; ok && pw != "" {
+						return fmt.Errorf("the refresh kept the password in the state")
+					}
+					return nil
+				},
+				ExpectNonEmptyPlan: true,
+				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+			},
+			{
+				PreConfig: diags.reset,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					warnedOnce(&diags, "password", &id, "drft0013"),
+				}},
+				Check: api.hasConfiguredPassword,
+			},
+		},
+	})
+}
+
+// A move of a password_wo user (a new sip_connection_uuid, same login)
+// needs a new password_wo_version like a rename: the digests derive from
+// the connection's realm too. Refused at plan with nothing written; with a
+// new version the phone can register on the new connection.
+func TestAccDigests_writeOnlyMoveNeedsNewVersion(t *testing.T) {
+	api := newTestAPI(t)
+	if !cliAtLeast(t, "1.11.0") {
+		writeOnlyRefused(t, api)
+		return
+	}
+	other := api.emu.AddConnection("moved-to")
+	t.Setenv("TF_VAR_pw", configuredPassword)
+	config := func(connection string, version int) string {
+		return api.provider() + "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n" + fmt.Sprintf(`
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+  login               = "mov0wo01"
+  password_wo         = var.pw
+  password_wo_version = %d
+}
+`, connection, version)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(api.emu.Users(api.connection)) + len(api.emu.Users(other)); n != 0 {
+				return fmt.Errorf("%d users left after destroy", n)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{Config: config(api.connection, 1)},
+			{
+				PreConfig:   api.emu.ResetRequests,
+				Config:      config(other, 1),
+				ExpectError: inOutput("New password_wo_version needed"),
+			},
+			{
+				PreConfig: func() {
+					if n := writes(api); n != 0 {
+						t.Errorf("the refused move made %d write calls", n)
+					}
+				},
+				Config: config(other, 2),
+				Check: func(s *terraform.State) error {
+					if u, ok := api.emu.User(userID(s)); !ok || u.Connection != other {
+						return fmt.Errorf("the user was not moved: %+v", u)
+					}
+					return api.hasConfiguredPassword(s)
+				},
+			},
+		},
+	})
+}
+
+// With password_wo, removing password_wo and password_wo_version from the
+// configuration keeps the password set outside: the warning stops, and
+// nothing is sent.
+func TestAccDigests_writeOnlyRemovedKeepsOutsidePassword(t *testing.T) {
+	api := newTestAPI(t)
+	if !cliAtLeast(t, "1.11.0") {
+		writeOnlyRefused(t, api)
+		return
+	}
+	var diags planDiagnostics
+	var id string
+	t.Setenv("TF_VAR_pw", configuredPassword)
+	variable := "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n"
+	withWO := api.userConfig("  login = \"drft0014\"\n  password_wo = var.pw\n  password_wo_version = 1") + variable
+	without := api.userConfig("  login = \"drft0014\"") + variable
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: diags.factories(),
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{Config: withWO, Check: func(s *terraform.State) error { id = userID(s); return nil }},
+			{
+				PreConfig: func() { api.changePasswordOutside(t, &id)(); diags.reset() },
+				Config:    withWO,
+				PlanOnly:  true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					apiPlanCheck(func() error {
+						if n := len(diags.named(digestsChangedSummary)); n == 0 {
+							return fmt.Errorf("no warning while password_wo is configured")
+						}
+						return nil
+					}),
+				}},
+			},
+			{
+				PreConfig: diags.reset,
+				Config:    without,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					apiPlanCheck(func() error {
+						if found := diags.named(digestsChangedSummary); len(found) != 0 {
+							return fmt.Errorf("the warning goes on without password_wo:%s", describe(found))
+						}
+						return nil
+					}),
+				}},
+				Check: func(*terraform.State) error {
+					if err := api.noPasswordSent(); err != nil {
+						return err
+					}
+					return api.outsidePasswordKept(&id)()
+				},
+			},
+			{
+				PreConfig: diags.reset,
+				Config:    without,
+				PlanOnly:  true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					apiPlanCheck(diags.none),
+				}},
+			},
+		},
+	})
+}
