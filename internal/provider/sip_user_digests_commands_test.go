@@ -23,15 +23,18 @@ func (a *testAPI) outsidePasswordKept(id *string) apiPlanCheck {
 	}
 }
 
-// lifecycle { ignore_changes = [password] } keeps the password set outside:
-// the plan is empty, says nothing, and sends nothing.
-func TestAccDigests_ignoreChangesKeepsOutsidePassword(t *testing.T) {
+// outsideChangeUnseen applies a user with the classic password (body:
+// its login and lifecycle), changes the password outside Terraform, and
+// checks that the next plan (with cliOptions) is empty, says nothing,
+// sends nothing, and leaves the outside password in place.
+func outsideChangeUnseen(t *testing.T, body string, cliOptions *resource.AdditionalCLIOptions) {
 	api := newTestAPI(t)
 	var diags planDiagnostics
 	var id string
-	config := api.userConfig(fmt.Sprintf("  login = \"drft0011\"\n  password = %q\n  lifecycle {\n    ignore_changes = [password]\n  }", configuredPassword))
+	config := api.userConfig(fmt.Sprintf("  password = %q\n", configuredPassword) + body)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
+		AdditionalCLIOptions:     cliOptions,
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
@@ -49,30 +52,15 @@ func TestAccDigests_ignoreChangesKeepsOutsidePassword(t *testing.T) {
 	})
 }
 
-// terraform plan -refresh=false sees only what the state holds: after an
-// outside change that no refresh has read, the plan is empty and silent.
+// lifecycle { ignore_changes = [password] } keeps the password set outside.
+func TestAccDigests_ignoreChangesKeepsOutsidePassword(t *testing.T) {
+	outsideChangeUnseen(t, "  login = \"drft0011\"\n  lifecycle {\n    ignore_changes = [password]\n  }", nil)
+}
+
+// terraform plan -refresh=false sees only what the state holds: an outside
+// change that no refresh has read.
 func TestAccDigests_refreshFalseSeesOnlyTheState(t *testing.T) {
-	api := newTestAPI(t)
-	var diags planDiagnostics
-	var id string
-	config := api.userConfig(fmt.Sprintf("  login = \"drft0012\"\n  password = %q", configuredPassword))
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: diags.factories(),
-		AdditionalCLIOptions:     &resource.AdditionalCLIOptions{Plan: resource.PlanOptions{NoRefresh: true}},
-		CheckDestroy:             api.allGone,
-		Steps: []resource.TestStep{
-			{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
-			{
-				PreConfig: func() { api.changePasswordOutside(t, &id)(); diags.reset() },
-				Config:    config,
-				PlanOnly:  true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					apiPlanCheck(diags.none),
-					api.outsidePasswordKept(&id),
-				}},
-			},
-		},
-	})
+	outsideChangeUnseen(t, "  login = \"drft0012\"", &resource.AdditionalCLIOptions{Plan: resource.PlanOptions{NoRefresh: true}})
 }
 
 // terraform apply -refresh-only records the change (the classic password
@@ -129,16 +117,7 @@ func TestAccDigests_writeOnlyMoveNeedsNewVersion(t *testing.T) {
 	}
 	other := api.emu.AddConnection("moved-to")
 	t.Setenv("TF_VAR_pw", configuredPassword)
-	config := func(connection string, version int) string {
-		return api.provider() + "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n" + fmt.Sprintf(`
-resource "opentact_sip_user" "test" {
-  sip_connection_uuid = %q
-  login               = "mov0wo01"
-  password_wo         = var.pw
-  password_wo_version = %d
-}
-`, connection, version)
-	}
+	config := func(connection string, version int) string { return api.writeOnlyUser(connection, "mov0wo01", version) }
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
@@ -184,9 +163,8 @@ func TestAccDigests_writeOnlyRemovedKeepsOutsidePassword(t *testing.T) {
 	var diags planDiagnostics
 	var id string
 	t.Setenv("TF_VAR_pw", configuredPassword)
-	variable := "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n"
-	withWO := api.userConfig("  login = \"drft0014\"\n  password_wo = var.pw\n  password_wo_version = 1") + variable
-	without := api.userConfig("  login = \"drft0014\"") + variable
+	withWO := api.writeOnlyUser(api.connection, "drft0014", 1)
+	without := api.userConfig(`  login = "drft0014"`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,

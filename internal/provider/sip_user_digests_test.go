@@ -45,6 +45,19 @@ func writeOnlyRefused(t *testing.T, api *testAPI) {
 // userID is the id of the resource at addr in state.
 func userID(s *terraform.State) string { return s.RootModule().Resources[addr].Primary.ID }
 
+// writeOnlyUser is a configuration of one user on connection whose
+// password_wo comes from the ephemeral variable pw (TF_VAR_pw).
+func (a *testAPI) writeOnlyUser(connection, login string, version int) string {
+	return a.provider() + "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n" + fmt.Sprintf(`
+resource "opentact_sip_user" "test" {
+  sip_connection_uuid = %q
+  login               = %q
+  password_wo         = var.pw
+  password_wo_version = %d
+}
+`, connection, login, version)
+}
+
 // changePasswordOutside sets the user's password on the emulator, as the
 // portal would.
 func (a *testAPI) changePasswordOutside(t *testing.T, id *string) func() {
@@ -147,16 +160,7 @@ func TestAccDigests_writeOnlyPasswordChangedOutside(t *testing.T) {
 	var diags planDiagnostics
 	var id string
 	t.Setenv("TF_VAR_pw", configuredPassword)
-	config := func(version int) string {
-		return api.provider() + "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n" + fmt.Sprintf(`
-resource "opentact_sip_user" "test" {
-  sip_connection_uuid = %q
-  login               = "drft0002"
-  password_wo         = var.pw
-  password_wo_version = %d
-}
-`, api.connection, version)
-	}
+	config := func(version int) string { return api.writeOnlyUser(api.connection, "drft0002", version) }
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,
@@ -260,16 +264,7 @@ func TestAccDigests_writeOnlyRenameNeedsNewVersion(t *testing.T) {
 		return
 	}
 	t.Setenv("TF_VAR_pw", configuredPassword)
-	config := func(login string, version int) string {
-		return api.provider() + "variable \"pw\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n" + fmt.Sprintf(`
-resource "opentact_sip_user" "test" {
-  sip_connection_uuid = %q
-  login               = %q
-  password_wo         = var.pw
-  password_wo_version = %d
-}
-`, api.connection, login, version)
-	}
+	config := func(login string, version int) string { return api.writeOnlyUser(api.connection, login, version) }
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy:             api.allGone,
