@@ -81,8 +81,13 @@ func (p *planDiagnostics) addApplied(diags []*tfprotov6.Diagnostic) {
 func (p *planDiagnostics) appliedNamed(summary string) []*tfprotov6.Diagnostic {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return withSummary(p.applied, summary)
+}
+
+// withSummary returns the diagnostics with this summary.
+func withSummary(diags []*tfprotov6.Diagnostic, summary string) []*tfprotov6.Diagnostic {
 	var out []*tfprotov6.Diagnostic
-	for _, d := range p.applied {
+	for _, d := range diags {
 		if d.Summary == summary {
 			out = append(out, d)
 		}
@@ -100,13 +105,7 @@ func (p *planDiagnostics) reset() {
 func (p *planDiagnostics) named(summary string) []*tfprotov6.Diagnostic {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []*tfprotov6.Diagnostic
-	for _, d := range p.diags {
-		if d.Summary == summary {
-			out = append(out, d)
-		}
-	}
-	return out
+	return withSummary(p.diags, summary)
 }
 
 // all returns every recorded diagnostic.
