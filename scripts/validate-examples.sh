@@ -24,6 +24,9 @@
 #     (but for the port, GOBIN and the working directory): the emulator with
 #     a seeded user, go install, the dev_overrides file, apply of a
 #     configuration, terraform import of the seeded user, an empty plan.
+#  4. The README's quick start, make demo.
+# Every CLI command of these fails the check when it warns of something the
+# documentation does not show.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/lib.sh"
@@ -156,6 +159,7 @@ validate_all() {
     fi
     (cd "$dir" && "$tf" validate -no-color "${args[@]}" >"$work/validate.log" 2>&1) ||
       fail_with "$work/validate.log" "$name: terraform validate ${args[*]} failed under $("$tf" version | sed -n 1p)"
+    no_warnings "$work/validate.log" "$name: terraform validate ${args[*]} under $("$tf" version | sed -n 1p)"
   done
   if [[ $label == default ]]; then
     ok "terraform validate: every example and the README's HCL, $("$tf" version | sed -n 1p) (without $needs_newer_cli)"
@@ -530,6 +534,12 @@ check_offline_recipe() {
   ok "offline recipe: README.md's commands as written (go install, dev_overrides, apply of a configuration, terraform import of the seeded user, a plan with no changes; HCL formatted)"
 }
 
+# The README's quick start: make demo, which fails on a warning of its own.
+check_demo() {
+  "$repo/scripts/demo.sh" >"$work/demo.log" 2>&1 || fail_with "$work/demo.log" "quick start: make demo failed"
+  ok "quick start: make demo (apply, outputs, an empty plan, destroy; no warning but the dev_overrides one)"
+}
+
 # ------------------------------------------------------------------ main ---
 
 build_provider
@@ -567,3 +577,4 @@ check_provisioning
 stop_emulator
 emulator_pid=
 check_offline_recipe
+check_demo
