@@ -299,7 +299,7 @@ func noSuchConnection(connection string, err error, baseURL string) string {
 		detail += fmt.Sprintf(": %q", said)
 	}
 	return detail + fmt.Sprintf(".\n\nThere is no SIP connection %s, or this token's account cannot see it: check the uuid. "+
-		"Or base_url (%s) is not the API's address: the API's base URL has no path, such as %s.", connection, baseURL, opentact.DefaultBaseURL)
+		"Or base_url (%s) is not the API's address: the provider appends /rest/sip/... to base_url, and the API's base URL has no path, such as %s.", connection, baseURL, opentact.DefaultBaseURL)
 }
 
 // baseURLHasPath warns of a base_url with a path: the API's has none.
