@@ -41,6 +41,16 @@ func (t text) blocksPlan() text {
 	return t
 }
 
+// moreInGuide ends a message that leaves remedies to the troubleshooting
+// guide, whose entry is keyed by the message's summary.
+const moreInGuide = "More in the troubleshooting guide, %q."
+
+// more is t ending with the pointer to the guide's entry for it.
+func (t text) more() text {
+	t.detail += " " + fmt.Sprintf(moreInGuide, t.summary)
+	return t
+}
+
 // addWarning adds t as a warning, on the attribute at when one is given.
 func (t text) addWarning(diags *diag.Diagnostics, at ...path.Path) {
 	if len(at) > 0 {
@@ -215,25 +225,25 @@ func missingPassword() text {
 }
 
 func passwordChangedOutside(id, login string, writeOnly bool) text {
-	what := fmt.Sprintf("The SIP digests of user %s (login %q) changed outside Terraform: its password was set elsewhere (or its login or realm changed there). ", id, login)
+	what := fmt.Sprintf("The SIP digests of user %s (login %q) changed outside Terraform: its password (or login, or realm) was set elsewhere. ", id, login)
 	if writeOnly {
 		return text{"SIP password changed outside Terraform", what + "Nothing is sent for it until password_wo_version changes: " +
-			"raise password_wo_version to send the configured password_wo again, or keep the password set outside (see the password guide)."}
+			"raise password_wo_version to send password_wo again."}.more()
 	}
-	return text{"SIP password changed outside Terraform", what + "This plan sends the configured password again. " +
-		"To keep the password set outside, add password to the resource's lifecycle ignore_changes, or remove it from the configuration."}
+	return text{"SIP password changed outside Terraform", what + "This plan sends the configured password again; " +
+		"to keep the one set outside, add password to the resource's lifecycle ignore_changes."}.more()
 }
 
 func renameNeedsNewVersion(id, login string) text {
-	return text{"New password_wo_version needed", fmt.Sprintf("This plan renames or moves SIP user %s to login %q. The API keeps only digests of the password, which derive from the login and the realm, "+
-		"so the new login needs the password again; but password_wo is not in the state, and a value generated on every run would not be the one your secret store (and the phone) holds. "+
-		"Raise password_wo_version in the same change, with password_wo set to the password the phone is to use (password_wo_version must not be in lifecycle ignore_changes).", id, login)}
+	return text{"New password_wo_version needed", fmt.Sprintf("This plan renames or moves SIP user %s to login %q, which needs the password again (the API keeps only digests of it, "+
+		"derived from the login), and password_wo is not in the state. Raise password_wo_version in the same change, "+
+		"with password_wo set to the password your secret store (and the phone) holds.", id, login)}.more()
 }
 
 func phonesNeedPassword(id string) text {
-	return text{"SIP phones may need a new password", fmt.Sprintf("SIP user %s changes its login or SIP connection, and this configuration has no password to send with the change. "+
-		"The SIP digest credentials derive from login, connection and password, so an API that keeps only the digests cannot carry the old password over: "+
-		"phones registered as this user may fail to register until a new password is set. Set password_wo and password_wo_version (or password) to send one with the change.", id)}
+	return text{"SIP phones may need a new password", fmt.Sprintf("SIP user %s changes its login or SIP connection, and this configuration has no password to send with the change: "+
+		"its SIP digests cannot follow, so phones registered as this user may fail to register. "+
+		"Set password_wo and password_wo_version (or password) to send one with the change.", id)}.more()
 }
 
 func passwordWONeedsCLI() text {
@@ -261,9 +271,8 @@ func loginNotUsable(got string, bad rune, at int) text {
 		where = "at the end"
 	}
 	return text{"Login not usable by SIP phones", fmt.Sprintf("Attribute login is %q, which has %s %s. "+
-		"A phone sends the login as the user part of its SIP URI (sip:login@domain) and as the first field of its digest (login:realm:password), "+
-		"where only %s are allowed unescaped: no white space, control characters, \"@\" or \":\". Choose a login of those characters. "+
-		"Users that already have such a login (imported, or made in the OpenTact portal) are not affected: only a new login is checked.", got, what, where, loginAllowed)}
+		"A phone sends the login as the user part of its SIP URI (sip:login@domain) and in its digest (login:realm:password), "+
+		"where only %s are allowed unescaped. Choose a login of those characters.", got, what, where, loginAllowed)}.more()
 }
 
 func connectionNotFound(connection string, err error, baseURL string) text {
@@ -289,10 +298,8 @@ func noSuchConnection(connection string, err error, baseURL string) string {
 	if said != "" {
 		detail += fmt.Sprintf(": %q", said)
 	}
-	return detail + fmt.Sprintf(". That means one of two things.\n\n"+
-		"There is no SIP connection %s, or this token's account cannot see it: check the uuid in the OpenTact portal.\n\n"+
-		"Or base_url (%s) is not the API's address, and the call went to a path the API does not serve: "+
-		"the provider appends /rest/sip/... to base_url, and the API's base URL has no path, such as %s.", connection, baseURL, opentact.DefaultBaseURL)
+	return detail + fmt.Sprintf(".\n\nThere is no SIP connection %s, or this token's account cannot see it: check the uuid. "+
+		"Or base_url (%s) is not the API's address: the provider appends /rest/sip/... to base_url, and the API's base URL has no path, such as %s.", connection, baseURL, opentact.DefaultBaseURL)
 }
 
 // baseURLHasPath warns of a base_url with a path: the API's has none.
@@ -309,22 +316,17 @@ func loginCheckSkipped(connection string, err error) text {
 		"The plan goes on; a login that is taken still fails at apply.%s", connection, err, remedyOf(err, fixedTime))}
 }
 
-// loginTaken is the plan check of a login another user holds. For a
-// rename or move it does not advise import: the holder is most often a user
-// of this configuration whose own change (a chain, a swap, a rotation) has
-// not been planned yet.
+// loginTaken is the plan check of a login another user holds, which no
+// plan of this process was seen giving up: depends_on, moved blocks, swaps
+// and taint are the guide's. A rename or move is not advised to import: the
+// holder is most often a user of this configuration.
 func loginTaken(holder, login, connection string, renaming bool) text {
-	held := fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail.\n\n", holder, login, connection)
-	ordering := fmt.Sprintf("If this configuration renames or moves that user away from the login in this same apply, add depends_on = [<the resource whose id is %s>] to this resource, "+
-		"so that the login is given up before it is taken; but if that user takes this resource's current login in exchange (a swap, or a rotation of several users), "+
-		"that cannot happen in one apply: rename one of them to a temporary login and apply, then apply the rest. ", holder)
+	held := fmt.Sprintf("SIP user %s already has login %q on SIP connection %s, so this apply would fail. ", holder, login, connection)
 	if renaming {
-		return text{"SIP login already taken", held + ordering + "Otherwise choose another login."}
+		return text{"SIP login already taken", held + "Choose another login."}.more()
 	}
-	return text{"SIP login already taken", held +
-		fmt.Sprintf("To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id, or identity = { id = %q }). ", connection, login, holder) +
-		"If it is managed in this configuration under another address, tell Terraform it moved with a moved block instead of creating it again. " + ordering +
-		"Otherwise choose another login. (If this address is that user, marked with terraform taint, run terraform untaint ADDRESS and terraform apply -replace=ADDRESS instead.)"}
+	return text{"SIP login already taken", held + fmt.Sprintf("To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id). "+
+		"Otherwise choose another login.", connection, login)}.more()
 }
 
 func loginTwice(login, connection string) text {
@@ -334,8 +336,8 @@ func loginTwice(login, connection string) text {
 
 func loginSwap(holder, login, connection string) text {
 	return text{"SIP logins swapped in one apply", fmt.Sprintf("SIP user %s gives login %q on SIP connection %s up in this plan, but takes this resource's current login in exchange: "+
-		"a swap of two logins cannot happen in one apply, since each login is held until the other is free (and depends_on between the two would be a cycle). "+
-		"Rename one of them to a temporary login and apply, then apply the rest; or apply the two renames one after the other.", holder, login, connection)}
+		"a swap cannot happen in one apply, since each login is held until the other is free. "+
+		"Rename one of the two to a temporary login and apply, then apply the rest.", holder, login, connection)}.more()
 }
 
 func loginRotation(mine loginKey, cycle []loginKey) text {
@@ -344,8 +346,8 @@ func loginRotation(mine loginKey, cycle []loginKey) text {
 		logins = append(logins, fmt.Sprintf("%q", k.login))
 	}
 	return text{"SIP logins rotated in one apply", fmt.Sprintf("This plan passes logins %s round among %d users, each taking the next one's login: "+
-		"a rotation cannot happen in one apply, since each login is held until the next is free (and depends_on among them would be a cycle). "+
-		"Rename one of them to a temporary login and apply, then apply the rest.", strings.Join(logins, ", "), len(logins))}
+		"a rotation cannot happen in one apply, since each login is held until the next is free. "+
+		"Rename one of them to a temporary login and apply, then apply the rest.", strings.Join(logins, ", "), len(logins))}.more()
 }
 
 func loginHandedOnUnordered(holder, login, connection string) text {
@@ -375,8 +377,8 @@ func apiUnreachable(err error) text {
 		return text{"OpenTact API certificate not accepted", fmt.Sprintf("The plan could not check new logins: the TLS handshake with the API failed on its certificate: %s%s",
 			err, remedyOf(err, fixedTime))}
 	}
-	return text{"OpenTact API unreachable", fmt.Sprintf("The plan could not reach the API to check new logins: %s%s\n\n"+
-		"To plan without the API (offline), set plan_checks = false in the provider block, or OPENTACT_PLAN_CHECKS=false.", err, remedyOf(err, fixedTime))}
+	return text{"OpenTact API unreachable", fmt.Sprintf("The plan could not reach the API to check new logins: %s%s "+
+		"To plan without the API, set plan_checks = false in the provider block.", err, remedyOf(err, fixedTime))}.more()
 }
 
 func unknownPasswordReplaces() text {
@@ -385,21 +387,22 @@ func unknownPasswordReplaces() text {
 		"(or, to replace it as it is, set password_policy = \"warn\" for this apply)."}
 }
 
+// strengthGuide ends a weak-password message: the why of the strength bar
+// is too long to repeat in every warning.
+const strengthGuide = `More in the password guide, "SIP password strength and toll fraud".`
+
 func weakPassword(w weakness, enforced bool) text {
 	why := map[weakness]string{
 		tooShort:      "it is shorter than 12 characters",
 		containsLogin: "it contains the user's login",
-		commonPattern: "it follows a common pattern (words, names, dates, keyboard rows or repeats) that password-guessing tools try first: a zxcvbn estimate puts it within 10^10 guesses",
+		commonPattern: "it follows a common pattern (words, names, dates, keyboard rows or repeats)",
 	}[w]
-	detail := "This SIP password is easy to guess: " + why + ". Scanners try guessable passwords against every SIP registrar on the internet, " +
-		"and one weak extension is enough to place thousands of premium-rate calls (toll fraud). SIP digest authentication is MD5, often over unencrypted UDP, " +
-		"so a captured registration can also be attacked offline, where one graphics card tests billions of guesses a second. " +
-		"The bar is therefore 12 or more characters, not containing the login, and an estimate of at least 10^10 guesses (zxcvbn's top score, 4).\n\n" +
-		"Use a generated password of 16 or more characters (for example from an ephemeral random_password, see the provider's password guide), fed to password_wo from an ephemeral variable."
+	detail := "This SIP password is easy to guess: " + why + ". Guessed SIP passwords are how toll fraud starts: " +
+		"use a generated password of 16 or more characters, fed to password_wo from an ephemeral variable."
 	if enforced {
-		return text{"Weak SIP password", detail + " The provider's password_policy is \"enforce\", so the plan stops here."}
+		return text{"Weak SIP password", detail + " The provider's password_policy is \"enforce\", so the plan stops here. " + strengthGuide}
 	}
-	return text{"Weak SIP password", detail + " To make this an error, set the provider's password_policy = \"enforce\"; \"off\" turns the check off."}
+	return text{"Weak SIP password", detail + " To make this an error, set the provider's password_policy = \"enforce\". " + strengthGuide}
 }
 
 // Apply.
@@ -409,13 +412,12 @@ func createFailed(err error, req opentact.CreateUserRequest, handedOn bool, op o
 	var foreign *opentact.ForeignHolderError
 	switch {
 	case errors.As(err, &foreign):
-		return text{"Cannot create the SIP user", fmt.Sprintf("%s.\n\nTerraform does not take over existing users silently. To manage that user with Terraform, import it: %s.", foreign, importHint)}
+		return text{"Cannot create the SIP user", fmt.Sprintf("%s.\n\nTo manage that user with Terraform, import it: %s. Otherwise choose another login.", foreign, importHint)}.more()
 	case errors.Is(err, opentact.ErrConflict) && handedOn:
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\n%s", err, raceAdvice(req.Login, req.SIPConnectionUUID))}
 	case errors.Is(err, opentact.ErrConflict):
-		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. Terraform does not take over existing users silently. "+
-			"If another resource of this configuration renames or moves that user away in this apply, add depends_on = [<that resource>] to this resource and apply again. "+
-			"Otherwise, to manage it with Terraform, import it: %s.", err, req.Login, req.SIPConnectionUUID, importHint)}
+		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. "+
+			"To manage it with Terraform, import it: %s. Otherwise choose another login.", err, req.Login, req.SIPConnectionUUID, importHint)}.more()
 	case errors.Is(err, opentact.ErrUnknownOutcome):
 		return unknownOutcome(err, req, op, importHint)
 	}
@@ -437,22 +439,17 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 		return text{"SIP user creation outcome unknown", err.Error()}
 	}
 	what := uncertainAttempt(apiErr.Uncertain, op)
-	looked := "looking for the login on the connection afterwards found no user with it, but the API may still be processing the request"
+	looked := "looking afterwards found no user with it"
 	if apiErr.LookupErr != nil {
-		looked = "looking for the login on the connection afterwards failed too: " + apiErr.LookupErr.Error()
+		looked = "looking for it afterwards failed too: " + apiErr.LookupErr.Error()
 	}
 	detail := fmt.Sprintf("Creating SIP user %q on SIP connection %s may have reached the API, but %s; %s. Nothing was written to the state.\n\n"+
-		"Before applying again, check SIP connection %s for login %q (in the OpenTact portal, or with the opentact_sip_users data source). "+
-		"If the user is there and is the one this configuration describes, import it: %s. If it is not there, apply again.",
-		req.Login, req.SIPConnectionUUID, what, looked, req.SIPConnectionUUID, req.Login, importHint)
-	u := apiErr.Uncertain
-	if u != nil && u.Timeout == opentact.OperationTimeout && op.setting != "" {
-		detail += fmt.Sprintf(" If creates often run out of time, raise the resource's %s.", op.setting)
+		"Before applying again, check the connection for login %q: if the user is there, import it: %s; if not, apply again.",
+		req.Login, req.SIPConnectionUUID, what, looked, req.Login, importHint)
+	if u := apiErr.Uncertain; u != nil && u.Withheld {
+		detail += " The attempt's message is left out: it repeated a secret the create sent, or part of it."
 	}
-	if u != nil && u.Withheld {
-		detail += " The message of the attempt that may have made the user is left out: it repeated a secret the create sent, or part of it."
-	}
-	return text{"SIP user creation outcome unknown", detail}
+	return text{"SIP user creation outcome unknown", detail}.more()
 }
 
 // uncertainAttempt says what came of the attempt that made a create's

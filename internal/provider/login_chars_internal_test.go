@@ -39,7 +39,7 @@ func TestUsableLogin(t *testing.T) {
 		d := diags[0]
 		says(t, login, d.Summary()+"\n"+d.Detail(), "Login not usable by SIP phones", where,
 			"user part of its SIP URI", "login:realm:password", "only ASCII letters and digits and -_.!~*'()&=+$,;?/ are allowed unescaped",
-			"Users that already have such a login")
+			`More in the troubleshooting guide, "Login not usable by SIP phones".`)
 		if at, ok := d.(diag.DiagnosticWithPath); !ok || !at.Path().Equal(path.Root("login")) {
 			t.Errorf("%q: the error is not on login", login)
 		}

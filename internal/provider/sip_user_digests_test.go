@@ -273,7 +273,7 @@ func TestAccDigests_writeOnlyRenameNeedsNewVersion(t *testing.T) {
 			{
 				PreConfig:   api.emu.ResetRequests,
 				Config:      config("ren0wo02", 1),
-				ExpectError: inOutput("New password_wo_version needed", `login "ren0wo02"`, "secret store", "Raise password_wo_version"),
+				ExpectError: inOutput("New password_wo_version needed", `login "ren0wo02"`, "Raise password_wo_version", "secret store", `troubleshooting guide, "New password_wo_version needed"`),
 			},
 			{
 				PreConfig: func() {
