@@ -444,7 +444,7 @@ func unknownOutcome(err error, req opentact.CreateUserRequest, op operationTime,
 		looked = "looking for it afterwards failed too: " + apiErr.LookupErr.Error()
 	}
 	detail := fmt.Sprintf("Creating SIP user %q on SIP connection %s may have reached the API, but %s; %s. Nothing was written to the state.\n\n"+
-		"Before applying again, check the connection for login %q: if the user is there, import it: %s; if not, apply again.",
+		"Before applying again, look for login %q there: if that user is the one configured, import it: %s; if there is none, apply again.",
 		req.Login, req.SIPConnectionUUID, what, looked, req.Login, importHint)
 	if u := apiErr.Uncertain; u != nil && u.Withheld {
 		detail += " The attempt's message is left out: it repeated a secret the create sent, or part of it."

@@ -72,7 +72,7 @@ func TestCreateTimeoutSaysWhichSettingRanOut(t *testing.T) {
 	}
 	got := createFailed(err, req, false, timeoutsOf("create", 300*time.Millisecond))
 	says(t, "the unknown outcome", got.summary+"\n"+got.detail, "SIP user creation outcome unknown", `ran out of its time (timeouts { create = "300ms" })`,
-		"found no user with it", `Before applying again, check the connection for login "slow0002"`, "terraform import ADDRESS "+req.SIPConnectionUUID+"/slow0002")
+		"found no user with it", `Before applying again, look for login "slow0002" there`, "terraform import ADDRESS "+req.SIPConnectionUUID+"/slow0002")
 	// The pointer to the guide names the summary; the rest does not.
 	if strings.Count(strings.TrimSuffix(got.detail, fmt.Sprintf(moreInGuide, got.summary)), "outcome unknown") > 0 || strings.Contains(got.detail, ": To ") || strings.Count(got.detail, "timeouts { create") != 1 {
 		t.Errorf("the detail repeats itself or has a stray capital:\n%s", got.detail)
