@@ -14,7 +14,8 @@ version=$(sed -n -E 's/^## ([0-9][^ ]*).*/\1/p' "$repo/CHANGELOG.md" | sed -n 1p
 [[ -n $version ]] || { echo "mirror: CHANGELOG.md has no version heading (## X.Y.Z)" >&2; exit 1; }
 platform=$(go env GOOS)_$(go env GOARCH)
 
-rm -rf "$dir/providers"
+# Only this provider's directories: a mirror may hold others.
+rm -rf "$dir/providers/registry.terraform.io/opentact/opentact" "$dir/providers/registry.opentofu.org/opentact/opentact"
 build=$dir/providers/registry.terraform.io/opentact/opentact/$version/$platform
 mkdir -p "$build" "$dir/providers/registry.opentofu.org/opentact/opentact/$version"
 (cd "$repo" && go build -ldflags "-X main.version=$version" -o "$build/terraform-provider-opentact_v$version" .)
@@ -33,4 +34,4 @@ provider_installation {
 }
 TFRC
 echo "opentact $version ($platform) in $dir/providers"
-echo "to install it from there: export TF_CLI_CONFIG_FILE=$dir/cli.tfrc"
+printf 'to install it from there: export TF_CLI_CONFIG_FILE=%q\n' "$dir/cli.tfrc"

@@ -325,8 +325,17 @@ func loginTaken(holder, login, connection string, renaming bool) text {
 	if renaming {
 		return text{"SIP login already taken", held + "Choose another login."}.more()
 	}
-	return text{"SIP login already taken", held + fmt.Sprintf("To manage that user with Terraform, import it: terraform import ADDRESS %s/%s (or an import block with that id). "+
+	return text{"SIP login already taken", held + fmt.Sprintf("If no resource of this configuration manages that user, import it: terraform import ADDRESS %s/%s (or an import block with that id). "+
 		"Otherwise choose another login.", connection, login)}.more()
+}
+
+// loginHeldByDeleted is the plan check of a login whose holder this plan
+// deletes: most often the same user at a new address, which importing would
+// destroy.
+func loginHeldByDeleted(holder, login, connection string) text {
+	return text{"SIP login held by a user this plan deletes", fmt.Sprintf("SIP user %s has login %q on SIP connection %s, and this plan deletes it: "+
+		"nothing orders that delete before this create. If this resource is that user at a new address, add a moved block from its old address to this one. "+
+		"To make a new user with the login instead, apply the delete first.", holder, login, connection)}.more()
 }
 
 func loginTwice(login, connection string) text {
@@ -417,7 +426,7 @@ func createFailed(err error, req opentact.CreateUserRequest, handedOn bool, op o
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\n%s", err, raceAdvice(req.Login, req.SIPConnectionUUID))}
 	case errors.Is(err, opentact.ErrConflict):
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. "+
-			"To manage it with Terraform, import it: %s. Otherwise choose another login.", err, req.Login, req.SIPConnectionUUID, importHint)}.more()
+			"If no resource of this configuration manages it, import it: %s. Otherwise choose another login.", err, req.Login, req.SIPConnectionUUID, importHint)}.more()
 	case errors.Is(err, opentact.ErrUnknownOutcome):
 		return unknownOutcome(err, req, op, importHint)
 	}
@@ -485,8 +494,8 @@ func adopted(login, connection, id string, passwordErr error) text {
 	detail := fmt.Sprintf("The answer to creating SIP user %q on SIP connection %s was lost. The provider looked and found the user this create made (%s, every field as sent, created after the create began), and manages it.",
 		login, connection, id)
 	if passwordErr != nil {
-		detail += fmt.Sprintf(" Setting its password again failed (%s); the user was created with the configured password unless another client made an identical user in the same seconds. "+
-			"To be sure, set the password again (change password, or increase password_wo_version).", passwordErr)
+		detail += fmt.Sprintf(" Setting its password again failed (%s), so another client's identical user of the same seconds would keep its own: "+
+			"to be sure, send the password again (change password, or raise password_wo_version).", passwordErr)
 	}
 	return text{"SIP user adopted after a lost answer", detail}
 }
@@ -521,7 +530,7 @@ func updateFailed(err error, login, connection string, handedOn bool, op operati
 	case errors.Is(err, opentact.ErrConflict) && handedOn:
 		detail = fmt.Sprintf("%s\n\n%s", err, raceAdvice(login, connection))
 	case errors.Is(err, opentact.ErrConflict):
-		detail = fmt.Sprintf("%s\n\nAnother SIP user already has login %q on SIP connection %s; choose another login.", err, login, connection)
+		return text{"Cannot update the SIP user", fmt.Sprintf("%s\n\nAnother SIP user already has login %q on SIP connection %s; choose another login.", err, login, connection)}.more()
 	case errors.Is(err, opentact.ErrNotFound):
 		detail = fmt.Sprintf("%s\n\nThe user, or the SIP connection it is being moved to, does not exist. Run terraform apply -refresh-only to see what changed.", err)
 	}

@@ -17,6 +17,27 @@ import "sync"
 type handovers struct {
 	mu      sync.Mutex
 	byLogin map[loginKey]*handover
+	// deleting are the uuids of users that a plan of this process deletes:
+	// a new user onto such a user's login is most often that user at a new
+	// address (a moved block), and importing the holder would destroy it.
+	deleting map[string]bool
+}
+
+// delete records that a plan of this process deletes holder.
+func (h *handovers) delete(holder string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.deleting == nil {
+		h.deleting = map[string]bool{}
+	}
+	h.deleting[holder] = true
+}
+
+// deletes reports whether a plan of this process deletes holder.
+func (h *handovers) deletes(holder string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.deleting[holder]
 }
 
 // loginKey is a login on a SIP connection.

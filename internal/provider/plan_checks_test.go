@@ -965,3 +965,65 @@ resource "opentact_sip_user" %q {
 		},
 	})
 }
+
+// A resource renamed in the configuration without a moved block: the plan
+// deletes the user at the old address and creates one onto its login at
+// the new one. The plan check names the delete and advises a moved block,
+// never import (which would make the plan delete the imported user); with
+// the moved block the same user is kept, with nothing written.
+//
+// The create's list call is answered 503 once, so its check (after the
+// retry) comes after the delete's plan, which needs no call: -refresh=false.
+func TestAccPlanChecks_loginOfADeletedUserAdvisesMoved(t *testing.T) {
+	api := newTestAPI(t)
+	var id string
+	user := func(name string) string {
+		return fmt.Sprintf(`
+resource "opentact_sip_user" %q {
+  sip_connection_uuid = %q
+  login               = "move0091"
+  password            = "Tq8#vN2!rZ5@kW7x"
+}
+`, name, api.connection)
+	}
+	moved := "\nmoved {\n  from = opentact_sip_user.old\n  to   = opentact_sip_user.new\n}\n"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		AdditionalCLIOptions:     &resource.AdditionalCLIOptions{Plan: resource.PlanOptions{NoRefresh: true}},
+		CheckDestroy:             api.allGone,
+		Steps: []resource.TestStep{
+			{
+				Config: api.provider() + user("old"),
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources["opentact_sip_user.old"].Primary.ID
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					api.emu.InjectFault(emulator.Fault{Method: "GET", PathPrefix: listPath(api.connection), Status: 503})
+					api.emu.ResetRequests()
+				},
+				Config:      api.provider() + user("new"),
+				ExpectError: inOutput("SIP login held by a user this plan deletes", `login "move0091"`, "add a moved block from its old address"),
+			},
+			{
+				PreConfig: func() {
+					if n := writes(api); n != 0 {
+						t.Errorf("the refused plan made %d write calls", n)
+					}
+				},
+				Config: api.provider() + user("new") + moved,
+				Check: func(s *terraform.State) error {
+					if got := s.RootModule().Resources["opentact_sip_user.new"].Primary.ID; got != id {
+						return fmt.Errorf("the moved user is %s, want %s, the user at the old address", got, id)
+					}
+					if n := writes(api); n != 0 {
+						return fmt.Errorf("the move made %d write calls", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

@@ -25,42 +25,60 @@ func (a *testAPI) outsidePasswordKept(id *string) apiPlanCheck {
 
 // outsideChangeUnseen applies a user with the classic password (body:
 // its login and lifecycle), changes the password outside Terraform, and
-// checks that the next plan (with cliOptions) is empty, says nothing,
-// sends nothing, and leaves the outside password in place.
-func outsideChangeUnseen(t *testing.T, body string, cliOptions *resource.AdditionalCLIOptions) {
+// checks that the next plan (with cliOptions) is empty and silent, and
+// leaves the outside password in place. With edit (more of the body), an
+// apply of that edit then sends no password either.
+func outsideChangeUnseen(t *testing.T, body, edit string, cliOptions *resource.AdditionalCLIOptions) {
 	api := newTestAPI(t)
 	var diags planDiagnostics
 	var id string
 	config := api.userConfig(fmt.Sprintf("  password = %q\n", configuredPassword) + body)
+	steps := []resource.TestStep{
+		{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
+		{
+			PreConfig: func() { api.changePasswordOutside(t, &id)(); diags.reset() },
+			Config:    config,
+			PlanOnly:  true, // fails on a non-empty plan
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+				apiPlanCheck(diags.none),
+				api.outsidePasswordKept(&id),
+			}},
+		},
+	}
+	if edit != "" {
+		steps = append(steps, resource.TestStep{
+			PreConfig: diags.reset,
+			Config:    config[:len(config)-2] + edit + "\n}\n",
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				apiPlanCheck(diags.none),
+			}},
+			Check: func(*terraform.State) error {
+				if err := api.noPasswordSent(); err != nil {
+					return err
+				}
+				return api.outsidePasswordKept(&id)()
+			},
+		})
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
 		AdditionalCLIOptions:     cliOptions,
 		CheckDestroy:             api.allGone,
-		Steps: []resource.TestStep{
-			{Config: config, Check: func(s *terraform.State) error { id = userID(s); return nil }},
-			{
-				PreConfig: func() { api.changePasswordOutside(t, &id)(); diags.reset() },
-				Config:    config,
-				PlanOnly:  true, // fails on a non-empty plan
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					apiPlanCheck(diags.none),
-					apiPlanCheck(api.noPasswordSent),
-					api.outsidePasswordKept(&id),
-				}},
-			},
-		},
+		Steps:                    steps,
 	})
 }
 
-// lifecycle { ignore_changes = [password] } keeps the password set outside.
+// lifecycle { ignore_changes = [password] } keeps the password set outside,
+// through an update of another attribute too.
 func TestAccDigests_ignoreChangesKeepsOutsidePassword(t *testing.T) {
-	outsideChangeUnseen(t, "  login = \"drft0011\"\n  lifecycle {\n    ignore_changes = [password]\n  }", nil)
+	outsideChangeUnseen(t, "  login = \"drft0011\"\n  lifecycle {\n    ignore_changes = [password]\n  }", "  first_name = \"Edited\"", nil)
 }
 
 // terraform plan -refresh=false sees only what the state holds: an outside
 // change that no refresh has read.
 func TestAccDigests_refreshFalseSeesOnlyTheState(t *testing.T) {
-	outsideChangeUnseen(t, "  login = \"drft0012\"", &resource.AdditionalCLIOptions{Plan: resource.PlanOptions{NoRefresh: true}})
+	outsideChangeUnseen(t, "  login = \"drft0012\"", "", &resource.AdditionalCLIOptions{Plan: resource.PlanOptions{NoRefresh: true}})
 }
 
 // terraform apply -refresh-only records the change (the classic password

@@ -35,6 +35,7 @@ const privateID = "id"
 // the plan checks, and checks the strength of a password it would send.
 func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
+		r.planDelete(ctx, req)
 		return
 	}
 	// Most plans change neither login, connection nor password: they read
@@ -78,6 +79,19 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if moving && known(planned) && r.data != nil && !resp.Diagnostics.HasError() {
 		// Every check of the change passed: it counts as a hand-over.
 		r.data.handovers.passed(prior.key(), priorID.ValueString())
+	}
+}
+
+// planDelete records a user that this plan deletes (a destroy, or a
+// resource gone from the configuration), for the plan check of a login it
+// holds.
+func (r *sipUserResource) planDelete(ctx context.Context, req resource.ModifyPlanRequest) {
+	if req.State.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var id types.String
+	if !req.State.GetAttribute(ctx, path.Root("id"), &id).HasError() && id.ValueString() != "" {
+		r.data.handovers.delete(id.ValueString())
 	}
 }
 
@@ -289,6 +303,8 @@ func (r *sipUserResource) checkHolder(planned, prior userKey, holder string, dia
 	case state == handedOver:
 	case state == intended:
 		loginHandedOnUnordered(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
+	case r.data.handovers.deletes(holder):
+		loginHeldByDeleted(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
 	default:
 		loginTaken(holder, login, connection, !prior.connection.IsNull()).blocksPlan().addError(diags, path.Root("login"))
 	}

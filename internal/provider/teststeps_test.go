@@ -8,7 +8,8 @@ import (
 	"testing"
 )
 
-// terraform-plugin-testing runs no Check in a PlanOnly step: such a check
+// terraform-plugin-testing runs no Check and no ConfigStateChecks in a
+// PlanOnly step (and refuses its ConfigPlanChecks.PreApply): such a check
 // passes whatever the provider does. A step's own plans are checked with
 // ConfigPlanChecks (PostApplyPreRefresh, PostApplyPostRefresh), what came
 // before with the next step's PreConfig.
@@ -24,8 +25,14 @@ func TestTestStepsRunTheirChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		ast.Inspect(file, func(n ast.Node) bool {
-			if lit, ok := n.(*ast.CompositeLit); ok && hasField(lit, "PlanOnly") && hasField(lit, "Check") {
-				t.Errorf("%s: a PlanOnly step with a Check, which never runs", fset.Position(lit.Pos()))
+			lit, ok := n.(*ast.CompositeLit)
+			if !ok || !hasField(lit, "PlanOnly") {
+				return true
+			}
+			for _, never := range []string{"Check", "ConfigStateChecks"} {
+				if hasField(lit, never) {
+					t.Errorf("%s: a PlanOnly step with %s, which never runs", fset.Position(lit.Pos()), never)
+				}
 			}
 			return true
 		})
