@@ -128,13 +128,11 @@ func TestAccDigests_refreshOnlyRecordsIt(t *testing.T) {
 // the connection's realm too. Refused at plan with nothing written; with a
 // new version the phone can register on the new connection.
 func TestAccDigests_writeOnlyMoveNeedsNewVersion(t *testing.T) {
-	api := newTestAPI(t)
-	if !cliAtLeast(t, "1.11.0") {
-		writeOnlyRefused(t, api)
+	api := writeOnlyAPI(t)
+	if api == nil {
 		return
 	}
 	other := api.emu.AddConnection("moved-to")
-	t.Setenv("TF_VAR_pw", configuredPassword)
 	config := func(connection string, version int) string { return api.writeOnlyUser(connection, "mov0wo01", version) }
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -173,14 +171,12 @@ func TestAccDigests_writeOnlyMoveNeedsNewVersion(t *testing.T) {
 // configuration keeps the password set outside: the warning stops, and
 // nothing is sent.
 func TestAccDigests_writeOnlyRemovedKeepsOutsidePassword(t *testing.T) {
-	api := newTestAPI(t)
-	if !cliAtLeast(t, "1.11.0") {
-		writeOnlyRefused(t, api)
+	api := writeOnlyAPI(t)
+	if api == nil {
 		return
 	}
 	var diags planDiagnostics
 	var id string
-	t.Setenv("TF_VAR_pw", configuredPassword)
 	withWO := api.writeOnlyUser(api.connection, "drft0014", 1)
 	without := api.userConfig(`  login = "drft0014"`)
 	resource.Test(t, resource.TestCase{

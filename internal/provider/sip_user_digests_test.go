@@ -42,6 +42,19 @@ func writeOnlyRefused(t *testing.T, api *testAPI) {
 	})
 }
 
+// writeOnlyAPI is a test's API for a write-only password test, with
+// TF_VAR_pw set to the configured password; nil under a CLI before 1.11,
+// after asserting that CLI's refusal of password_wo.
+func writeOnlyAPI(t *testing.T) *testAPI {
+	api := newTestAPI(t)
+	if !cliAtLeast(t, "1.11.0") {
+		writeOnlyRefused(t, api)
+		return nil
+	}
+	t.Setenv("TF_VAR_pw", configuredPassword)
+	return api
+}
+
 // userID is the id of the resource at addr in state.
 func userID(s *terraform.State) string { return s.RootModule().Resources[addr].Primary.ID }
 
@@ -152,14 +165,12 @@ func TestAccDigests_classicPasswordChangedOutside(t *testing.T) {
 // warn, naming the user and password_wo_version, and send nothing; a new
 // version sends the configured password and silences it.
 func TestAccDigests_writeOnlyPasswordChangedOutside(t *testing.T) {
-	api := newTestAPI(t)
-	if !cliAtLeast(t, "1.11.0") {
-		writeOnlyRefused(t, api)
+	api := writeOnlyAPI(t)
+	if api == nil {
 		return
 	}
 	var diags planDiagnostics
 	var id string
-	t.Setenv("TF_VAR_pw", configuredPassword)
 	config := func(version int) string { return api.writeOnlyUser(api.connection, "drft0002", version) }
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
@@ -258,12 +269,10 @@ func TestAccDigests_importedUserIsNotFlagged(t *testing.T) {
 // plan, on the resource, with nothing written; with a new version it
 // applies and the phone's password is the configured one.
 func TestAccDigests_writeOnlyRenameNeedsNewVersion(t *testing.T) {
-	api := newTestAPI(t)
-	if !cliAtLeast(t, "1.11.0") {
-		writeOnlyRefused(t, api)
+	api := writeOnlyAPI(t)
+	if api == nil {
 		return
 	}
-	t.Setenv("TF_VAR_pw", configuredPassword)
 	config := func(login string, version int) string { return api.writeOnlyUser(api.connection, login, version) }
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
