@@ -38,5 +38,5 @@ if [[ -n $(unexpected_warnings "$work/plan.log") ]]; then cat "$work/plan.log"; 
 echo "no changes"
 echo "==> destroy"
 step destroy "$cli" destroy -auto-approve -input=false -no-color -compact-warnings >/dev/null
-sed -n -E '/(Destroy complete|Destruction complete)/p' "$work/destroy.log"
+grep -E '(Destroy complete|Destruction complete)' "$work/destroy.log"
 echo "demo: ok"

@@ -303,7 +303,7 @@ check_gitops() {
 # The GitOps guide's way to try the pipeline offline
 # (examples/gitops/try-offline.sh), run as written but for what a script must
 # change: the emulator's address and token (by substitutions that fail if
-# the text changes shape), and HOME, a temp dir (Go's caches stay where they
+# the text changes shape), and HOME and TMPDIR, temp dirs (Go's caches stay where they
 # are). It runs under bash -e, so a job that fails, or a drift job that finds
 # changes, fails the check.
 check_gitops_offline() {
@@ -324,7 +324,7 @@ try_offline() {
   cp "$repo/examples/gitops/try-offline.sh" "$snippet"
   substitute "$snippet" "http://127.0.0.1:8080" "$OPENTACT_BASE_URL" 1
   substitute "$snippet" "OPENTACT_TOKEN=emulator-token" "OPENTACT_TOKEN=$OPENTACT_TOKEN" 1
-  (cd "$repo" && env -u TF_CLI_CONFIG_FILE HOME="$home" GOPATH="$(go env GOPATH)" GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" \
+  (cd "$repo" && env -u TF_CLI_CONFIG_FILE HOME="$home" TMPDIR="$home" GOPATH="$(go env GOPATH)" GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" \
     PATH="$work/clibin:$PATH" bash -euo pipefail -x "$snippet") >"$log" 2>&1 ||
     fail_with "$log" "gitops offline: a step of examples/gitops/try-offline.sh failed"
   no_warnings "$log" "gitops offline" 'Incomplete lock file information for providers'

@@ -8,11 +8,9 @@ export TF_CLI_CONFIG_FILE="$HOME/opentact-mirror/cli.tfrc"
 export OPENTACT_BASE_URL=http://127.0.0.1:8080 OPENTACT_TOKEN=emulator-token
 TF_VAR_sip_passwords=$(printf '{"alice":"%s","bob":"%s"}' "$(head -c 18 /dev/urandom | base64)" "$(head -c 18 /dev/urandom | base64)")
 export TF_VAR_sip_passwords
-# The guide's configuration and scripts, in a fresh directory of their own
-# (a state of an earlier run would not match a new emulator, which starts
-# empty).
-rm -rf "$HOME/opentact-gitops" && cp -R examples/gitops "$HOME/opentact-gitops"
-cd "$HOME/opentact-gitops"
+# The guide's configuration and scripts, in a new directory (a state of an
+# earlier run would not match a new emulator, which starts empty).
+dir=$(mktemp -d) && cp -R examples/gitops/. "$dir" && cd "$dir"
 ci/plan.sh  # init (from the mirror), then plan -out=tfplan: 2 to add
 ci/apply.sh # Apply complete! Resources: 2 added, 0 changed, 0 destroyed.
 ci/drift.sh # No changes (exit 0)

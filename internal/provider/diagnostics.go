@@ -325,17 +325,30 @@ func loginTaken(holder, login, connection string, renaming bool) text {
 	if renaming {
 		return text{"SIP login already taken", held + "Choose another login."}.more()
 	}
-	return text{"SIP login already taken", held + fmt.Sprintf("If no resource of this configuration manages that user, import it: terraform import ADDRESS %s/%s (or an import block with that id). "+
-		"Otherwise choose another login.", connection, login)}.more()
+	return text{"SIP login already taken", held + holderRemedy(holder, login, connection)}.more()
+}
+
+// holderRemedy is what to do about a user who holds the login a create
+// wants. The provider cannot always see whether that user is in this
+// configuration's state (a resource renamed without a moved block: its old
+// address is planned for deletion, perhaps after this check), and importing
+// it then makes the plan delete it; so the remedy turns on what the state
+// says, which the user can check.
+func holderRemedy(holder, login, connection string) string {
+	return fmt.Sprintf("If terraform state list -id=%s shows no address, import it: terraform import ADDRESS %s/%s, or choose another login. "+
+		"If it shows one, that resource is this user: add a moved block from that address to this one.", holder, connection, login)
 }
 
 // loginHeldByDeleted is the plan check of a login whose holder this plan
-// deletes: most often the same user at a new address, which importing would
-// destroy.
-func loginHeldByDeleted(holder, login, connection string) text {
-	return text{"SIP login held by a user this plan deletes", fmt.Sprintf("SIP user %s has login %q on SIP connection %s, and this plan deletes it: "+
-		"nothing orders that delete before this create. If this resource is that user at a new address, add a moved block from its old address to this one. "+
-		"To make a new user with the login instead, apply the delete first.", holder, login, connection)}.more()
+// deletes: for a create, most often the same user at a new address, which
+// importing would destroy.
+func loginHeldByDeleted(holder, login, connection string, renaming bool) text {
+	held := fmt.Sprintf("SIP user %s has login %q on SIP connection %s, and this plan deletes it: nothing orders that delete before this change. ", holder, login, connection)
+	if renaming {
+		return text{"SIP login held by a user this plan deletes", held + "Apply the delete first, or choose another login."}.more()
+	}
+	return text{"SIP login held by a user this plan deletes", held +
+		"If this resource is that user at a new address, add a moved block from its old address to this one. To make a new user with the login instead, apply the delete first."}.more()
 }
 
 func loginTwice(login, connection string) text {
@@ -426,7 +439,8 @@ func createFailed(err error, req opentact.CreateUserRequest, handedOn bool, op o
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\n%s", err, raceAdvice(req.Login, req.SIPConnectionUUID))}
 	case errors.Is(err, opentact.ErrConflict):
 		return text{"Cannot create the SIP user", fmt.Sprintf("%s\n\nA SIP user with login %q already exists on SIP connection %s. "+
-			"If no resource of this configuration manages it, import it: %s. Otherwise choose another login.", err, req.Login, req.SIPConnectionUUID, importHint)}.more()
+			"If none of this configuration's resources holds that user, import it: %s, or choose another login; "+
+			"if one does (a resource renamed without a moved block), add a moved block from it to this address.", err, req.Login, req.SIPConnectionUUID, importHint)}.more()
 	case errors.Is(err, opentact.ErrUnknownOutcome):
 		return unknownOutcome(err, req, op, importHint)
 	}

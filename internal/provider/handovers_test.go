@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/opentact/terraform-provider-opentact/internal/opentact"
 )
 
@@ -90,5 +93,33 @@ func TestUnreadableConnectionFieldIsNullWithAWarning(t *testing.T) {
 	}
 	if diags.HasError() || diags.WarningsCount() != 1 || !strings.Contains(diags.Warnings()[0].Detail(), "sip_connection.port") {
 		t.Fatalf("diagnostics %v, want one warning naming the port", diags)
+	}
+}
+
+// The plan check of a login whose holder a plan of this process deletes:
+// a create is told of the delete (a moved block), a rename too (apply the
+// delete first); a holder no plan deletes gets the taken-login error.
+func TestCheckHolderOfADeletedUser(t *testing.T) {
+	const holder, other = "9b2d4f6a-1c3e-4a5b-8d7f-0e1a2b3c4d5e", "4f2b8c1e-5d4a-4e6f-9b7c-2a1d0e9f8c7b"
+	r := &sipUserResource{data: &providerData{}}
+	r.data.handovers.delete(holder)
+	planned := userKey{types.StringValue("alice001"), types.StringValue("c")}
+	creating := userKey{types.StringNull(), types.StringNull()}
+	renaming := userKey{types.StringValue("bob00001"), types.StringValue("c")}
+	for _, c := range []struct {
+		what          string
+		prior         userKey
+		holder        string
+		summary, says string
+	}{
+		{"a create onto a deleted user's login", creating, holder, "SIP login held by a user this plan deletes", "add a moved block"},
+		{"a rename onto a deleted user's login", renaming, holder, "SIP login held by a user this plan deletes", "Apply the delete first"},
+		{"a create onto a kept user's login", creating, other, "SIP login already taken", "terraform state list -id=" + other},
+	} {
+		var diags diag.Diagnostics
+		r.checkHolder(planned, c.prior, c.holder, &diags)
+		if len(diags) != 1 || diags[0].Summary() != c.summary || !strings.Contains(diags[0].Detail(), c.says) {
+			t.Errorf("%s: %v, want one %q saying %q", c.what, diags, c.summary, c.says)
+		}
 	}
 }

@@ -122,7 +122,8 @@ func messageTable(t *testing.T) []message {
 		{"taken login, create", loginTaken(holder, login, connection, false), subs, true},
 		{"taken login, rename", loginTaken(holder, login, connection, true), subs, true},
 		{"handed on without depends_on", loginHandedOnUnordered(holder, login, connection), subs, false},
-		{"held by a user this plan deletes", loginHeldByDeleted(holder, login, connection), subs, true},
+		{"held by a user this plan deletes, create", loginHeldByDeleted(holder, login, connection, false), subs, true},
+		{"held by a user this plan deletes, rename", loginHeldByDeleted(holder, login, connection, true), subs, true},
 		{"update conflict", updateFailed(conflict, login, connection, false, timeoutsOf("update", 5*time.Minute)), with(conflict.Error()), true},
 		{"adopted, password not sent again", adopted(login, connection, holder, errors.New("HTTP 503")), with("HTTP 503"), false},
 		{"swap", loginSwap(holder, login, connection), subs, true},
@@ -168,8 +169,14 @@ func TestMessagesAreShort(t *testing.T) {
 		if n := strings.Count(m.t.detail, "\n\n"); n > 1 {
 			t.Errorf("%s: the detail has %d paragraphs, want what happened and what to do:\n%s", m.name, n+1, m.t.detail)
 		}
-		if named := remedies(m.t.detail); len(named) > 2 {
-			t.Errorf("%s: the detail names %d remedies (%s), want at most two:\n%s", m.name, len(named), strings.Join(named, ", "), m.t.detail)
+		// A taken login's remedy turns on whether the holder is in the
+		// state, which the user checks: two remedies for each answer.
+		most := 2
+		if strings.Contains(m.t.detail, "If none of this configuration's resources holds") || strings.Contains(m.t.detail, "terraform state list -id=") {
+			most = 3
+		}
+		if named := remedies(m.t.detail); len(named) > most {
+			t.Errorf("%s: the detail names %d remedies (%s), want at most %d:\n%s", m.name, len(named), strings.Join(named, ", "), most, m.t.detail)
 		}
 		switch {
 		case m.guide && !strings.HasSuffix(m.t.detail, sentence):
@@ -200,10 +207,13 @@ func TestTakenLoginAdvisesWhatFits(t *testing.T) {
 		}
 	}
 
+	// A create: import, or another login, if the state does not hold the
+	// holder; a moved block if it does (importing would delete it).
 	create := loginTaken(holder, "alice001", connection, false).detail
 	says(t, "a create onto a taken login", create, "SIP user "+holder+` already has login "alice001"`,
-		"import it: terraform import ADDRESS "+connection+"/alice001", "choose another login", `troubleshooting guide, "SIP login already taken"`)
-	lacks("a create onto a taken login", create, unseen...)
+		"If terraform state list -id="+holder+" shows no address, import it: terraform import ADDRESS "+connection+"/alice001", "choose another login",
+		"If it shows one, that resource is this user: add a moved block", `troubleshooting guide, "SIP login already taken"`)
+	lacks("a create onto a taken login", create, "depends_on", "untaint", "temporary login", "swap", "rotation")
 
 	rename := loginTaken(holder, "alice001", connection, true).detail
 	says(t, "a rename onto a taken login", rename, "SIP user "+holder+` already has login "alice001"`, "Choose another login.", `troubleshooting guide, "SIP login already taken"`)
@@ -212,8 +222,18 @@ func TestTakenLoginAdvisesWhatFits(t *testing.T) {
 	req := opentact.CreateUserRequest{SIPConnectionUUID: connection, Login: "alice001"}
 	conflict := fmt.Errorf("login alice001 already exists on SIP connection %s: %w", connection, opentact.ErrConflict)
 	atApply := createFailed(conflict, req, false, timeoutsOf("create", 5*time.Minute)).detail
-	says(t, "a create that met the login taken", atApply, "import it: terraform import ADDRESS "+connection+"/alice001", "choose another login", "troubleshooting guide")
-	lacks("a create that met the login taken", atApply, unseen...)
+	says(t, "a create that met the login taken", atApply, "If none of this configuration's resources holds that user, import it: terraform import ADDRESS "+connection+"/alice001",
+		"choose another login", "add a moved block from it", "troubleshooting guide")
+	lacks("a create that met the login taken", atApply, "depends_on", "untaint", "temporary login", "swap", "rotation")
+
+	// A user the plan deletes: a create is advised a moved block, never
+	// import; a rename to apply the delete first, or another login.
+	deleted := loginHeldByDeleted(holder, "alice001", connection, false).detail
+	says(t, "a create onto a deleted user's login", deleted, "this plan deletes it", "add a moved block from its old address", "apply the delete first")
+	lacks("a create onto a deleted user's login", deleted, "import", "depends_on")
+	renamed := loginHeldByDeleted(holder, "alice001", connection, true).detail
+	says(t, "a rename onto a deleted user's login", renamed, "this plan deletes it", "Apply the delete first, or choose another login.")
+	lacks("a rename onto a deleted user's login", renamed, "import", "moved", "depends_on")
 
 	foreign := &opentact.ForeignHolderError{Login: "alice001", Connection: connection, Holder: holder, CreatedOn: "2024-01-01T00:00:00Z"}
 	held := createFailed(foreign, req, false, timeoutsOf("create", 5*time.Minute)).detail

@@ -304,7 +304,7 @@ func (r *sipUserResource) checkHolder(planned, prior userKey, holder string, dia
 	case state == intended:
 		loginHandedOnUnordered(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
 	case r.data.handovers.deletes(holder):
-		loginHeldByDeleted(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
+		loginHeldByDeleted(holder, login, connection, !prior.connection.IsNull()).blocksPlan().addError(diags, path.Root("login"))
 	default:
 		loginTaken(holder, login, connection, !prior.connection.IsNull()).blocksPlan().addError(diags, path.Root("login"))
 	}
