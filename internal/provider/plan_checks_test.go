@@ -226,10 +226,12 @@ func inOutput(parts ...string) *regexp.Regexp {
 const takenGuide = `More in the troubleshooting guide, "SIP login already taken".`
 
 // takenDetail is what the plan must tell a new user about a login that
-// holder holds: who holds it, both remedies (import it, or choose another
-// login), and where the rest is.
+// holder holds: who holds it, how to tell whether the state holds it, the
+// remedies for each answer (import it or choose another login; a moved
+// block), and where the rest is.
 func takenDetail(holder, connection, login string) []string {
-	return []string{holder, fmt.Sprintf("login %q", login), "terraform import ADDRESS " + connection + "/" + login, "choose another login", takenGuide}
+	return []string{holder, fmt.Sprintf("login %q", login), "terraform state list -id=" + holder, "terraform import ADDRESS " + connection + "/" + login,
+		"choose another login", "add a moved block from that address", takenGuide}
 }
 
 // renameTakenDetail is what the plan must tell a rename onto a login that
@@ -242,7 +244,8 @@ func renameTakenDetail(holder, login string) []string {
 
 // unseenRemedies are what a taken-login error does not advise when no plan
 // of this process was seen handing the login on: they are the guide's.
-var unseenRemedies = []string{"depends_on", "moved", "untaint", "temporary login"}
+// (A moved block is advised to a create, if the state holds the holder.)
+var unseenRemedies = []string{"depends_on", "untaint", "temporary login"}
 
 // lacks is an error naming the first of phrases that detail holds.
 func lacks(detail string, phrases ...string) error {
@@ -354,7 +357,7 @@ func TestAccPlanChecks_takenLoginOnRename(t *testing.T) {
 					if err := diags.expectOne(tfprotov6.DiagnosticSeverityError, "SIP login already taken", "login", renameTakenDetail(holder, "ren00002")...); err != nil {
 						return err
 					}
-					if err := lacks(diags.named("SIP login already taken")[0].Detail, append(unseenRemedies, "import")...); err != nil {
+					if err := lacks(diags.named("SIP login already taken")[0].Detail, append(unseenRemedies, "import", "moved")...); err != nil {
 						return err
 					}
 					if n := writes(api); n != 0 {
