@@ -32,13 +32,14 @@ func (t text) addError(diags *diag.Diagnostics, at ...path.Path) {
 	diags.AddError(t.summary, t.detail)
 }
 
-// blocksPlan is t as an error of a plan: Terraform's destroy refreshes with
-// a normal plan first (whenever the state is not empty), which such an error
-// stops, and a provider cannot tell that plan from another; so the error
-// says how to destroy anyway.
-func (t text) blocksPlan() text {
+// addPlanError adds t as an error of a plan, on the attribute at when one
+// is given. Terraform's destroy refreshes with a normal plan first
+// (whenever the state is not empty), which such an error stops, and a
+// provider cannot tell that plan from another; so the error says how to
+// destroy anyway.
+func (t text) addPlanError(diags *diag.Diagnostics, at ...path.Path) {
 	t.detail += "\n\nTo destroy this configuration anyway: terraform destroy -refresh=false."
-	return t
+	t.addError(diags, at...)
 }
 
 // moreInGuide ends a message that leaves remedies to the troubleshooting

@@ -64,7 +64,7 @@ func (r *sipUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if moving && known(planned) && !pw.wo.IsNull() && !pw.version.IsUnknown() && pw.version.Equal(pw.priorVersion) {
 		// Known only at apply, the login is checked by the apply's own plan,
 		// before anything is sent.
-		renameNeedsNewVersion(priorID.ValueString(), planned.login.ValueString()).blocksPlan().addError(&resp.Diagnostics)
+		renameNeedsNewVersion(priorID.ValueString(), planned.login.ValueString()).addPlanError(&resp.Diagnostics)
 		return
 	}
 	if !creating && digestsChanged(ctx, req.Private) {
@@ -111,7 +111,7 @@ func usableLogin(login types.String, diags *diag.Diagnostics) bool {
 	for i, r := range []rune(login.ValueString()) {
 		alphanum := r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 		if !alphanum && !strings.ContainsRune(loginMarks, r) {
-			loginNotUsable(login.ValueString(), r, i+1).blocksPlan().addError(diags, path.Root("login"))
+			loginNotUsable(login.ValueString(), r, i+1).addPlanError(diags, path.Root("login"))
 			return false
 		}
 	}
@@ -138,7 +138,7 @@ func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.Modi
 	creating := req.State.Raw.IsNull()
 	noPassword := pw.password.IsNull() && pw.wo.IsNull()
 	if creating && noPassword {
-		missingPassword().blocksPlan().addError(&resp.Diagnostics, path.Root("password_wo"))
+		missingPassword().addPlanError(&resp.Diagnostics, path.Root("password_wo"))
 		return
 	}
 	if !creating && noPassword && pw.prior.IsNull() {
@@ -152,7 +152,7 @@ func (r *sipUserResource) planLoginChange(ctx context.Context, req resource.Modi
 		self = priorUserID(ctx, req.Private)
 	}
 	if known(planned) && !r.data.claims.claim(planned.key(), self) {
-		loginTwice(planned.login.ValueString(), planned.connection.ValueString()).blocksPlan().addError(&resp.Diagnostics, path.Root("login"))
+		loginTwice(planned.login.ValueString(), planned.connection.ValueString()).addPlanError(&resp.Diagnostics, path.Root("login"))
 		return
 	}
 	if !creating && known(planned) {
@@ -217,7 +217,7 @@ func (r *sipUserResource) checkStrength(ctx context.Context, req resource.Modify
 		// Checked by the apply's own plan; but the create half of a
 		// replacement is planned again only after the old user is deleted.
 		if r.data.passwordPolicy == policyEnforce && req.State.Raw.IsNull() && priorUserID(ctx, req.Private) != "" {
-			unknownPasswordReplaces().blocksPlan().addError(diags, path.Root(sent.attribute))
+			unknownPasswordReplaces().addPlanError(diags, path.Root(sent.attribute))
 		}
 		return
 	}
@@ -233,7 +233,7 @@ func (r *sipUserResource) checkStrength(ctx context.Context, req resource.Modify
 	switch {
 	case w == notWeak:
 	case r.data.passwordPolicy == policyEnforce:
-		weakPassword(w, true).blocksPlan().addError(diags, path.Root(sent.attribute))
+		weakPassword(w, true).addPlanError(diags, path.Root(sent.attribute))
 	default:
 		weakPassword(w, false).addWarning(diags, path.Root(sent.attribute))
 	}
@@ -275,7 +275,7 @@ func (r *sipUserResource) checkLogin(ctx context.Context, planned, prior userKey
 	switch {
 	case !checked:
 	case errors.Is(err, opentact.ErrNotFound):
-		connectionNotFound(connection, err, r.client.BaseURL()).blocksPlan().addError(diags, path.Root("sip_connection_uuid"))
+		connectionNotFound(connection, err, r.client.BaseURL()).addPlanError(diags, path.Root("sip_connection_uuid"))
 	case err != nil:
 		r.checkFailed(connection, err, diags)
 	case holder == nil || holder.UUID == self:
@@ -297,16 +297,16 @@ func (r *sipUserResource) checkHolder(planned, prior userKey, holder string, dia
 	}
 	switch {
 	case len(cycle) == 1:
-		loginSwap(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
+		loginSwap(holder, login, connection).addPlanError(diags, path.Root("login"))
 	case len(cycle) > 1:
-		loginRotation(prior.key(), cycle).blocksPlan().addError(diags, path.Root("login"))
+		loginRotation(prior.key(), cycle).addPlanError(diags, path.Root("login"))
 	case state == handedOver:
 	case state == intended:
-		loginHandedOnUnordered(holder, login, connection).blocksPlan().addError(diags, path.Root("login"))
+		loginHandedOnUnordered(holder, login, connection).addPlanError(diags, path.Root("login"))
 	case r.data.handovers.deletes(holder):
-		loginHeldByDeleted(holder, login, connection, !prior.connection.IsNull()).blocksPlan().addError(diags, path.Root("login"))
+		loginHeldByDeleted(holder, login, connection, !prior.connection.IsNull()).addPlanError(diags, path.Root("login"))
 	default:
-		loginTaken(holder, login, connection, !prior.connection.IsNull()).blocksPlan().addError(diags, path.Root("login"))
+		loginTaken(holder, login, connection, !prior.connection.IsNull()).addPlanError(diags, path.Root("login"))
 	}
 }
 
@@ -320,11 +320,11 @@ func (r *sipUserResource) checkFailed(connection string, err error, diags *diag.
 	switch {
 	case apiErr != nil && apiErr.Enveloped && errors.Is(err, opentact.ErrAuth):
 		if _, said := r.data.skipWarned.LoadOrStore(planRefused, true); !said {
-			tokenRefused(apiErr.Status, connection, r.data.tokenFromEnv).blocksPlan().addError(diags)
+			tokenRefused(apiErr.Status, connection, r.data.tokenFromEnv).addPlanError(diags)
 		}
 	case errors.Is(err, opentact.ErrUnreachable) || errors.Is(err, opentact.ErrCertificate):
 		if _, said := r.data.skipWarned.LoadOrStore(planRefused, true); !said {
-			apiUnreachable(err).blocksPlan().addError(diags)
+			apiUnreachable(err).addPlanError(diags)
 		}
 	default:
 		if _, warned := r.data.skipWarned.LoadOrStore(connection, true); !warned {
