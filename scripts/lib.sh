@@ -102,6 +102,13 @@ emulator_writes() {
   grep -oE '"(POST|PATCH|DELETE) [^"]*": *[0-9]+' <<<"$stats" | awk -F: '{n += $NF} END {print n + 0}' || true
 }
 
+# emulator_users prints how many users the emulator holds.
+emulator_users() {
+  local stats
+  stats=$(emulator_call GET /_emulator/stats) || return 1
+  grep -oE '"users": *[0-9]+' <<<"$stats" | grep -oE '[0-9]+$' || true
+}
+
 # restart_emulator replaces the running emulator with a new, empty one.
 restart_emulator() {
   stop_emulator

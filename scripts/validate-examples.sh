@@ -236,7 +236,7 @@ check_bulk() {
 
   quietly destroy.log "$cli" destroy -auto-approve -input=false -no-color -compact-warnings
   grep -q '3 destroyed' destroy.log || fail_with destroy.log "bulk: destroy did not remove the 3 users"
-  [[ $(emulator_call GET /_emulator/stats | grep -oE '"users": *[0-9]+' | grep -oE '[0-9]+$') == 0 ]] || fail_with /dev/null "bulk: users left after destroy"
+  [[ $(emulator_users) == 0 ]] || fail_with /dev/null "bulk: users left after destroy"
   ok "bulk: destroyed, no user left"
   unset TF_VAR_sip_passwords
   cd "$repo"
@@ -303,9 +303,9 @@ check_gitops() {
 # The GitOps guide's way to try the pipeline offline
 # (examples/gitops/try-offline.sh), run as written but for what a script must
 # change: the emulator's address and token (by substitutions that fail if
-# the text changes shape), and HOME and TMPDIR, temp dirs (Go's caches stay where they
-# are). It runs under bash -e, so a job that fails, or a drift job that finds
-# changes, fails the check.
+# the text changes shape), and HOME and TMPDIR, temp dirs (Go's caches stay
+# where they are). It runs under bash -e, so a job that fails, or a drift
+# job that finds changes, fails the check.
 check_gitops_offline() {
   local home=$work/home run
   mkdir -p "$home"
@@ -331,7 +331,7 @@ try_offline() {
   grep -q 'Apply complete! Resources: 2 added, 0 changed, 0 destroyed' "$log" || fail_with "$log" "gitops offline: the apply did not create the 2 users"
   grep -q 'No changes' "$log" || fail_with "$log" "gitops offline: the drift job did not say No changes"
   grep -q 'Installed opentact/opentact' "$log" || fail_with "$log" "gitops offline: init did not install the provider from the mirror"
-  n=$(emulator_call GET /_emulator/stats | grep -oE '"users": *[0-9]+' | grep -oE '[0-9]+$' || true)
+  n=$(emulator_users) || true
   [[ $n == 2 ]] || fail_with "$log" "gitops offline: the emulator holds $n users, not the configuration's 2"
 }
 
@@ -545,7 +545,7 @@ check_offline_recipe() {
   grep -qE "\"id\": *\"$seeded\"" "$dir/terraform.tfstate" || fail_with "$work/offline.log" "offline recipe: the state does not hold the seeded user $seeded"
   export OPENTACT_BASE_URL=$url
   token=$(sed -n -E 's/.*\(token "(.*)"\)$/\1/p' "$work/offline-emulator.log")
-  n=$(OPENTACT_TOKEN=$token emulator_call GET /_emulator/stats | grep -oE '"users": *[0-9]+' | grep -oE '[0-9]+$' || true)
+  n=$(OPENTACT_TOKEN=$token emulator_users) || true
   [[ $n == 2 ]] || fail_with "$work/offline.log" "offline recipe: the emulator holds $n users, not the seeded one and the configuration's"
   [[ -z "$(non_ephemeral_secret_variables "$dir")" ]] || fail_with "$dir/main.tf" "offline recipe: a variable that feeds password_wo is not ephemeral"
   quietly "$work/fmt.log" "$cli" fmt -check -diff "$dir/main.tf"

@@ -48,6 +48,16 @@ func says(t *testing.T, what, got string, wants ...string) {
 	}
 }
 
+// saysNot fails the test for each of phrases that got holds.
+func saysNot(t *testing.T, what, got string, phrases ...string) {
+	t.Helper()
+	for _, p := range phrases {
+		if strings.Contains(got, p) {
+			t.Errorf("%s says %q:\n%s", what, p, got)
+		}
+	}
+}
+
 func TestRateLimitAdviceNamesWhatToChange(t *testing.T) {
 	emu := emulator.New(emulator.Options{})
 	emu.InjectFault(emulator.Fault{Status: 429, RetryAfter: "0", Times: 1000})

@@ -287,6 +287,18 @@ func listPath(connection string) string {
 	return "/rest/sip/connection/" + connection + "/users"
 }
 
+// namedUser is a resource block of a user with this login on connection,
+// at opentact_sip_user.<name>.
+func namedUser(name, connection, login string) string {
+	return fmt.Sprintf(`
+resource "opentact_sip_user" %q {
+  sip_connection_uuid = %q
+  login               = %q
+  password            = "Tq8#vN2!rZ5@kW7x"
+}
+`, name, connection, login)
+}
+
 // seed stores a user made outside Terraform.
 func seed(t *testing.T, api *testAPI, login string, fields map[string]string) string {
 	t.Helper()
@@ -644,9 +656,7 @@ func TestAccPlanChecks_movedBlock(t *testing.T) {
 	api := newTestAPI(t)
 	var diags planDiagnostics
 	sameID := statecheck.CompareValue(compare.ValuesSame())
-	user := func(name string) string {
-		return fmt.Sprintf("\nresource \"opentact_sip_user\" %q {\n  sip_connection_uuid = %q\n  login = \"move0001\"\n  password = \"Tq8#vN2!rZ5@kW7x\"\n}\n", name, api.connection)
-	}
+	user := func(name string) string { return namedUser(name, api.connection, "move0001") }
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,
@@ -908,15 +918,7 @@ func TestAccPlanChecks_taintLooksLikeATakenLogin(t *testing.T) {
 func TestAccPlanChecks_destroyIsNotTrapped(t *testing.T) {
 	api := newTestAPI(t)
 	holder := seed(t, api, "trap0002", nil)
-	user := func(name, login string) string {
-		return fmt.Sprintf(`
-resource "opentact_sip_user" %q {
-  sip_connection_uuid = %q
-  login               = %q
-  password            = "Tq8#vN2!rZ5@kW7x"
-}
-`, name, api.connection, login)
-	}
+	user := func(name, login string) string { return namedUser(name, api.connection, login) }
 	both := api.provider() + user("made", "trap0001") + user("blocked", "trap0002")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -937,22 +939,13 @@ func TestAccPlanChecks_sameLoginTwice(t *testing.T) {
 	api := newTestAPI(t)
 	other := api.emu.AddConnection("other")
 	var diags planDiagnostics
-	user := func(name, connection, login string) string {
-		return fmt.Sprintf(`
-resource "opentact_sip_user" %q {
-  sip_connection_uuid = %q
-  login               = %q
-  password            = "Tq8#vN2!rZ5@kW7x"
-}
-`, name, connection, login)
-	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: diags.factories(),
 		CheckDestroy:             api.allGone,
 		Steps: []resource.TestStep{
 			{
 				PreConfig:   diags.reset,
-				Config:      api.provider() + user("a", api.connection, "twin0001") + user("b", api.connection, "twin0001"),
+				Config:      api.provider() + namedUser("a", api.connection, "twin0001") + namedUser("b", api.connection, "twin0001"),
 				ExpectError: inOutput("SIP login taken twice in this configuration", `login "twin0001"`),
 			},
 			{
@@ -964,7 +957,7 @@ resource "opentact_sip_user" %q {
 						t.Fatal(err)
 					}
 				},
-				Config: api.provider() + user("a", api.connection, "twin0001") + user("b", other, "twin0001"),
+				Config: api.provider() + namedUser("a", api.connection, "twin0001") + namedUser("b", other, "twin0001"),
 			},
 		},
 	})
@@ -981,15 +974,7 @@ resource "opentact_sip_user" %q {
 func TestAccPlanChecks_loginOfADeletedUserAdvisesMoved(t *testing.T) {
 	api := newTestAPI(t)
 	var id string
-	user := func(name string) string {
-		return fmt.Sprintf(`
-resource "opentact_sip_user" %q {
-  sip_connection_uuid = %q
-  login               = "move0091"
-  password            = "Tq8#vN2!rZ5@kW7x"
-}
-`, name, api.connection)
-	}
+	user := func(name string) string { return namedUser(name, api.connection, "move0091") }
 	moved := "\nmoved {\n  from = opentact_sip_user.old\n  to   = opentact_sip_user.new\n}\n"
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
